@@ -1,0 +1,26 @@
+# Every target builds what it needs (venvs, wheel) itself; see README.md.
+.PHONY: test test-core test-vllm test-sglang test-dynamo demo run bench
+
+test: test-core test-vllm test-sglang test-dynamo
+
+test-core:
+	scripts/test_core.sh
+
+test-vllm:
+	scripts/test_vllm.sh
+
+test-sglang:
+	scripts/test_sglang.sh
+
+test-dynamo:
+	scripts/test_dynamo.sh
+
+# The main job: `vllm serve` on a GPU machine, the replay demo through the engines' real serving code otherwise.
+run:
+	scripts/run_main.sh
+
+demo:
+	scripts/demo.sh
+
+bench:
+	scripts/bench.sh

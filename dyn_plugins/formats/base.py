@@ -1,0 +1,82 @@
+"""``Format``: the public face of one tool-call format (one-shot ``parse`` and per-request ``stream``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .machine import Machine
+from .tools import ToolIndex, ToolsArg
+from .types import Event, ParseResult, TextDelta, assemble
+
+logger = logging.getLogger("dyn_plugins")
+
+
+class FormatStream:
+    """Per-request streaming parser: ``feed(delta) -> events``, then ``finish() -> events``.
+
+    Never raises into the engine: if the format machine fails on some input (a bug), the stream
+    degrades to passing the remaining raw text through as normal text, and logs once.
+    """
+
+    __slots__ = ("_machine", "_failed", "_format")
+
+    def __init__(self, fmt: Format, machine: Machine) -> None:
+        self._format = fmt.name
+        self._machine = machine
+        self._failed = False
+
+    def feed(self, text: str) -> list[Event]:
+        if self._failed:
+            return [TextDelta(text)] if text else []
+        try:
+            return self._machine.feed(text)
+        except Exception:  # pragma: no cover - exercised by fault-injection tests only
+            self._fail()
+            return [TextDelta(text)] if text else []
+
+    def finish(self) -> list[Event]:
+        if self._failed:
+            return []
+        try:
+            return self._machine.finish()
+        except Exception:  # pragma: no cover
+            self._fail()
+            return []
+
+    def _fail(self) -> None:
+        self._failed = True
+        logger.exception("dyn-plugins: %s parser failed; passing the rest of the output through as text", self._format)
+
+
+@dataclass(frozen=True)
+class Format:
+    """One Dynamo tool-call format.
+
+    ``markers`` are the literal strings of the format; ``special_markers`` those that are special
+    tokens in the model's vocabulary (the engine must not strip them before parsing);
+    ``triggers`` are the strings whose presence means a call may follow.
+    """
+
+    name: str
+    make_machine: Callable[[ToolIndex], Machine]
+    triggers: tuple[str, ...]
+    special_markers: tuple[str, ...] = ()
+    summary: str = ""
+    reasoning: bool = field(default=False)
+
+    def stream(self, tools: ToolsArg = None) -> FormatStream:
+        """A new streaming parser for one response (``tools``: the request's OpenAI tools list)."""
+        return FormatStream(self, self.make_machine(ToolIndex(tools)))
+
+    def parse(self, text: str, tools: ToolsArg = None) -> ParseResult:
+        """Parse a complete model output (the same machine, fed the whole text at once)."""
+        stream = self.stream(tools)
+        events = stream.feed(text)
+        events.extend(stream.finish())
+        return assemble(events)
+
+    def has_trigger(self, text: str) -> bool:
+        """Cheap check: does ``text`` contain one of the format's call triggers?"""
+        return any(t in text for t in self.triggers)

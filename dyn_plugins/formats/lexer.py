@@ -1,0 +1,81 @@
+"""Incremental marker lexer: splits streamed text into plain-text pieces and marker tokens.
+
+Every format's markers go through this one lexer, so partial-marker holding is written once. A suffix
+of the input that could still grow into a marker is held back until the next chunk (or ``finish``)
+decides it. Tokens are ``str`` (plain text) or ``int`` (index of the marker in the lexer's list).
+
+Chunk invariance: the token sequence (after merging adjacent text) is the same for every split of the
+input, because no marker may occur inside another one (checked at construction) and a marker match is
+only accepted once no longer, earlier-starting marker can still complete.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+Token = str | int
+
+
+class MarkerLexer:
+    """Finds the given literal markers in a stream of text chunks, in linear time."""
+
+    __slots__ = ("markers", "_pattern", "_index", "_first", "_prefixes", "_maxlen", "_held")
+
+    def __init__(self, markers: Sequence[str]) -> None:
+        if not markers or any(not m for m in markers):
+            raise ValueError("markers must be non-empty strings")
+        for a in markers:
+            for b in markers:
+                if a is not b and a in b:
+                    raise ValueError(f"marker {a!r} occurs inside marker {b!r}")
+        self.markers: tuple[str, ...] = tuple(markers)
+        self._pattern = re.compile("|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True)))
+        self._index = {m: i for i, m in enumerate(markers)}
+        self._first = frozenset(m[0] for m in markers)
+        self._prefixes = frozenset(m[:k] for m in markers for k in range(1, len(m)))
+        self._maxlen = max(len(m) for m in markers)
+        self._held = ""
+
+    def feed(self, text: str) -> list[Token]:
+        """Tokenise one more chunk; a possible marker start at its end is held back."""
+        if self._held:
+            text = self._held + text
+            self._held = ""
+        if not text:
+            return []
+        first = self._first
+        if not any(c in text for c in first):
+            return [text]
+        out: list[Token] = []
+        pos = 0
+        for m in self._pattern.finditer(text):
+            start = m.start()
+            if start > pos:
+                out.append(text[pos:start])
+            out.append(self._index[m.group()])
+            pos = m.end()
+        cut = self._hold_point(text, pos)
+        if cut > pos:
+            out.append(text[pos:cut])
+        self._held = text[cut:]
+        return out
+
+    def finish(self) -> list[Token]:
+        """End of input: whatever is still held back was not a marker."""
+        held, self._held = self._held, ""
+        return [held] if held else []
+
+    def _hold_point(self, text: str, pos: int) -> int:
+        """Start of the longest suffix of ``text[pos:]`` that is a proper prefix of some marker."""
+        n = len(text)
+        lo = max(pos, n - self._maxlen + 1)
+        best = n
+        for c in self._first:
+            i = text.find(c, lo)
+            while i != -1:
+                if i < best and text[i:] in self._prefixes:
+                    best = i
+                    break
+                i = text.find(c, i + 1)
+        return best

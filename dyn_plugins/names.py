@@ -1,0 +1,194 @@
+"""THE name table: Dynamo parser names -> our formats or the engines' own parsers.
+
+One row per Dynamo parser (tool-call or reasoning) with its Dynamo aliases, and either the format we
+implement (``ours``) or, per engine, an ordered list of candidate upstream names (engines rename
+parsers across versions: the first one the installed engine has wins). Both adapters and the CLI
+resolve names through :func:`resolve`; a name nobody can serve is an error listing what is
+available, never a silent fallback to another format.
+
+Sources: Dynamo 1.6.1's registries, vLLM 0.31-0.33 and SGLang 0.5.21-0.5.23 registries (see
+``shared/research/dynamo-fallback.md``) and Dynamo's docs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+Engine = Literal["vllm", "sglang"]
+Kind = Literal["tool", "reasoning"]
+ENGINES: tuple[Engine, ...] = ("vllm", "sglang")
+
+#: Comma-separated Dynamo names (or "all") for which an engine's own parser of the same name is kept
+#: instead of ours (e.g. ``DYN_PLUGINS_PREFER_ENGINE=glm47`` keeps vLLM's/SGLang's ``glm47``).
+PREFER_ENGINE_ENV = "DYN_PLUGINS_PREFER_ENGINE"
+
+
+@dataclass(frozen=True)
+class ParserName:
+    """One Dynamo parser: its names, and who implements it in each engine."""
+
+    dynamo: str
+    kind: Kind
+    aliases: tuple[str, ...] = ()
+    #: Our format (dyn_plugins.formats) when Dynamo's behaviour is ours to provide.
+    ours: str | None = None
+    vllm: tuple[str, ...] = ()
+    sglang: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.dynamo, *self.aliases)
+
+    def candidates(self, engine: Engine) -> tuple[str, ...]:
+        return self.vllm if engine == "vllm" else self.sglang
+
+
+def _t(dynamo: str, *, aliases: tuple[str, ...] = (), ours: str | None = None, vllm: tuple[str, ...] = (), sglang: tuple[str, ...] = (), note: str = "") -> ParserName:
+    return ParserName(dynamo, "tool", aliases, ours, vllm, sglang, note)
+
+
+def _r(dynamo: str, *, aliases: tuple[str, ...] = (), vllm: tuple[str, ...] = (), sglang: tuple[str, ...] = (), note: str = "") -> ParserName:
+    return ParserName(dynamo, "reasoning", aliases, None, vllm, sglang, note)
+
+
+TOOL_PARSERS: tuple[ParserName, ...] = (
+    # Dynamo-only behaviour: ours in both engines (the engine's same-name or same-format parser
+    # behaves differently; see SPEC.md section 11).
+    _t("glm47", ours="glm47", vllm=("glm47",), sglang=("glm47",), note="GLM-4.5/4.7 <arg_key>/<arg_value> XML"),
+    _t("jamba", ours="jamba", vllm=("jamba",), note="AI21 Jamba <tool_calls>[...]</tool_calls>"),
+    _t("nemotron_deci", ours="nemotron_deci", note="Llama-Nemotron <TOOLCALL>[...]</TOOLCALL>"),
+    _t("deepseek_v3_1", ours="deepseek_v3_1", vllm=("deepseek_v31",), sglang=("deepseekv31",), note="DeepSeek V3.1"),
+    _t("harmony", ours="harmony", vllm=("openai",), sglang=("gpt-oss",), note="gpt-oss Harmony channels"),
+    _t("deepseek_v3_2", ours="deepseek_v3_2", vllm=("deepseek_v32",), sglang=("deepseekv32",), note="DeepSeek V3.2 DSML"),
+    _t("default", ours="default", note="Dynamo's fallback JSON config"),
+    # Same format under another spelling: aliases to the engine's own parser.
+    _t("hermes", vllm=("hermes",), sglang=("hermes",), note="<tool_call>{json}</tool_call>"),
+    _t("qwen25", vllm=("qwen3_json", "hermes"), sglang=("qwen25", "qwen"), note="Qwen2.5 hermes-style"),
+    _t("qwen3_coder", aliases=("nemotron_nano",), vllm=("qwen3_coder", "qwen3_xml"), sglang=("qwen3_coder",), note="<function=..><parameter=..>"),
+    _t("deepseek_v3", vllm=("deepseek_v3",), sglang=("deepseekv3",), note="DeepSeek V3/R1"),
+    _t("deepseek_v4", aliases=("deepseek-v4", "deepseekv4"), vllm=("deepseek_v4",), sglang=("deepseekv4",), note="DeepSeek V4 DSML <tool_calls>"),
+    _t("deepseek_v41", vllm=("deepseek_v41",), sglang=("deepseekv41",), note="DeepSeek V4.1"),
+    _t("glm45", vllm=("glm45",), sglang=("glm", "glm45"), note="GLM-4.5/4.6"),
+    _t("kimi_k2", vllm=("kimi_k2",), sglang=("kimi_k2",)),
+    _t("kimi_k25", vllm=("kimi_k2",), sglang=("kimi_k2",), note="Kimi K2.5 uses the K2 tool format"),
+    _t("kimi_k3", aliases=("kimi-k3",), vllm=("kimi_k3",), sglang=("kimi_k3",)),
+    _t("llama3_json", vllm=("llama3_json",), sglang=("llama3",)),
+    _t("minimax_m2", vllm=("minimax_m2", "minimax"), sglang=("minimax-m2",)),
+    _t("minimax_m3", aliases=("minimax-m3", "minimax_m3_nom", "minimax-m3-nom"), vllm=("minimax_m3",), sglang=("minimax-m3",)),
+    _t("mistral", vllm=("mistral",), sglang=("mistral",)),
+    _t("phi4", vllm=("phi4_mini_json",), note="functools[...]"),
+    _t("pythonic", vllm=("pythonic",), sglang=("pythonic",)),
+    _t("gemma4", aliases=("gemma-4",), vllm=("gemma4",), sglang=("gemma4",)),
+    _t("inkling", vllm=("inkling",), sglang=("inkling",)),
+    _t("muse", aliases=("muse_glimmer",), vllm=("muse", "muse_glimmer"), sglang=("muse",)),
+    _t("qwen3", note="Dynamo's unified Qwen3 family: no engine equivalent established"),
+)
+
+REASONING_PARSERS: tuple[ParserName, ...] = (
+    _r("deepseek_r1", vllm=("deepseek_r1",), sglang=("deepseek-r1",)),
+    _r("deepseek_v3", aliases=("deepseek_v3_1", "deepseek_v3_2"), vllm=("deepseek_v3",), sglang=("deepseek-v3",)),
+    _r("deepseek_v4", aliases=("deepseek-v4", "deepseekv4"), vllm=("deepseek_v4",), sglang=("deepseek-v4",)),
+    _r("deepseek_v41", vllm=("deepseek_v41",), sglang=("deepseek-v41",)),
+    _r("gemma4", aliases=("gemma-4",), vllm=("gemma4",), sglang=("gemma4",)),
+    _r("glm45", vllm=("glm45",), sglang=("glm45",)),
+    _r("glm47", vllm=("glm47",), sglang=("glm45",), note="SGLang has no glm47 reasoning entry; glm45 parses the same <think>"),
+    _r("gpt_oss", vllm=("openai_gptoss",), sglang=("gpt-oss",), note="vLLM's openai_gptoss only detects the reasoning end; pair gpt-oss with --tool-call-parser harmony"),
+    _r("granite", vllm=("granite",)),
+    _r("inkling", vllm=("inkling",), sglang=("inkling",)),
+    _r("kimi", sglang=("kimi",), note="◁think▷ format: no vLLM parser"),
+    _r("kimi_k2", aliases=("kimi_k25",), vllm=("kimi_k2",), sglang=("kimi_k2",)),
+    _r("kimi_k3", aliases=("kimi-k3",), vllm=("kimi_k3",), sglang=("kimi_k3",)),
+    _r("minimax_append_think", vllm=("minimax_m2_append_think",), sglang=("minimax-append-think",)),
+    _r("minimax_m2", vllm=("minimax_m2",), sglang=("minimax",)),
+    _r("minimax_m3", aliases=("minimax-m3",), vllm=("minimax_m3",), sglang=("minimax-m3",)),
+    _r("mistral", vllm=("mistral",), sglang=("mistral",)),
+    _r("muse", aliases=("muse_glimmer",), vllm=("muse", "muse_glimmer"), sglang=("muse",)),
+    _r("nemotron_v3", aliases=("nemotron3", "nemotron_nano"), vllm=("nemotron_v3",), sglang=("nemotron_3",)),
+    _r("qwen3", aliases=("qwen3_coder", "basic", "nemotron_deci"), vllm=("qwen3",), sglang=("qwen3",), note="optional <think>...</think>"),
+    _r("step3", vllm=("step3",), sglang=("step3",)),
+)
+
+
+def rows(kind: Kind = "tool") -> tuple[ParserName, ...]:
+    return TOOL_PARSERS if kind == "tool" else REASONING_PARSERS
+
+
+def lookup(name: str, kind: Kind = "tool") -> ParserName | None:
+    """The row a Dynamo name (or alias) belongs to."""
+    for row in rows(kind):
+        if name in row.names:
+            return row
+    return None
+
+
+def all_names(kind: Kind = "tool") -> tuple[str, ...]:
+    """Every Dynamo name and alias of ``kind``."""
+    return tuple(n for row in rows(kind) for n in row.names)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """How one Dynamo name is served in one engine."""
+
+    name: str
+    row: ParserName | None
+    #: "ours" (our format), "engine" (alias to the engine's parser) or "unsupported".
+    target: Literal["ours", "engine", "unsupported"]
+    #: our format name, or the engine's parser name.
+    impl: str | None
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.target != "unsupported"
+
+
+class UnknownParserError(KeyError):
+    """A Dynamo parser name that neither we nor the engine can serve."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+def prefer_engine(name: str) -> bool:
+    """True if the user asked (via $DYN_PLUGINS_PREFER_ENGINE) to keep the engine's own parser."""
+    raw = os.environ.get(PREFER_ENGINE_ENV, "")
+    wanted = {p.strip() for p in raw.split(",") if p.strip()}
+    return "all" in wanted or name in wanted
+
+
+def resolve(name: str, engine: Engine, available: Collection[str], kind: Kind = "tool") -> Resolution:
+    """Decide what serves Dynamo name ``name`` in ``engine`` given the engine's registered names."""
+    row = lookup(name, kind)
+    if row is None:
+        return Resolution(name, None, "unsupported", None, f"{name!r} is not a Dynamo {kind} parser name")
+    engine_pick = next((c for c in row.candidates(engine) if c in available), None)
+    if row.ours is not None:
+        if engine_pick is not None and engine_pick == name and prefer_engine(name):
+            return Resolution(name, row, "engine", engine_pick, f"{name} -> {engine}'s own {engine_pick!r} (kept by ${PREFER_ENGINE_ENV})")
+        note = f" (replaces {engine}'s own {name!r})" if name in available else ""
+        return Resolution(name, row, "ours", row.ours, f"{name} -> dyn-plugins {row.ours}{note}")
+    if engine_pick is not None:
+        return Resolution(name, row, "engine", engine_pick, f"{name} -> {engine} {engine_pick!r}")
+    tried = ", ".join(row.candidates(engine)) or "none known"
+    return Resolution(name, row, "unsupported", None, f"{name}: {engine} has no {kind} parser for it (looked for: {tried})")
+
+
+def resolve_or_raise(name: str, engine: Engine, available: Collection[str], kind: Kind = "tool") -> Resolution:
+    """Like :func:`resolve`, but an unservable name raises :class:`UnknownParserError` listing choices."""
+    res = resolve(name, engine, available, kind)
+    if not res.ok:
+        servable = sorted({n for n in all_names(kind) if resolve(n, engine, available, kind).ok} | set(available))
+        raise UnknownParserError(f"{res.message}. Available {kind} parsers: {', '.join(servable)}")
+    return res
+
+
+def resolve_all(engine: Engine, available: Collection[str], kind: Kind = "tool") -> Iterator[Resolution]:
+    """Resolution of every Dynamo name and alias of ``kind``, in table order."""
+    for row in rows(kind):
+        for name in row.names:
+            yield resolve(name, engine, available, kind)

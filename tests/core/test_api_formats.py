@@ -1,0 +1,90 @@
+"""The public API other code relies on: names, errors, result types, engine independence."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dyn_plugins.formats import FORMAT_NAMES, ParseResult, ToolCall, get_format, parse_stream
+from dyn_plugins.samples import TOOLS, samples
+
+SEVEN = ("glm47", "jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "deepseek_v3_2", "default")
+
+
+def test_format_names_are_the_seven_dynamo_formats() -> None:
+    assert isinstance(FORMAT_NAMES, tuple)
+    assert set(FORMAT_NAMES) == set(SEVEN) and len(FORMAT_NAMES) == 7
+
+
+@pytest.mark.parametrize("name", ["glm4", "hermes", "", "GLM47"])
+def test_unknown_format_raises_key_error_listing_valid_names(name: str) -> None:
+    with pytest.raises(KeyError) as info:
+        get_format(name)
+    message = str(info.value)
+    assert all(valid in message for valid in SEVEN)
+
+
+@pytest.mark.parametrize("name", SEVEN)
+def test_get_format_is_named_and_cached(name: str) -> None:
+    fmt = get_format(name)
+    assert fmt.name == name and get_format(name) is fmt
+
+
+@pytest.mark.parametrize("sample", samples(), ids=lambda s: f"{s.format}-{s.scenario}")
+def test_arguments_are_json_object_text(sample) -> None:
+    """Every call's ``arguments`` is the text of a JSON object (what OpenAI clients json.loads)."""
+    result = get_format(sample.format).parse(sample.text, TOOLS)
+    assert isinstance(result, ParseResult)
+    for call in result.calls:
+        assert isinstance(call, ToolCall)
+        assert isinstance(json.loads(call.arguments), dict)
+
+
+@pytest.mark.parametrize("sample", samples(), ids=lambda s: f"{s.format}-{s.scenario}")
+def test_parse_stream_matches_parse_on_recorded_outputs(sample) -> None:
+    one_shot = get_format(sample.format).parse(sample.text, TOOLS)
+    chunks = [sample.text[i : i + 3] for i in range(0, len(sample.text), 3)]
+    assert parse_stream(sample.format, chunks, TOOLS) == one_shot
+
+
+def test_expected_calls_of_recorded_samples() -> None:
+    """Hand-written expectations for the scenario every format shares: one get_weather call."""
+    for fmt in SEVEN:
+        calls = get_format(fmt).parse(next(s.text for s in samples(fmt) if s.scenario == "single"), TOOLS).calls
+        assert [(c.name, json.loads(c.arguments)) for c in calls] == [("get_weather", {"city": "Paris", "days": 3})], fmt
+
+
+def test_formats_import_without_any_engine() -> None:
+    """``dyn_plugins`` and ``dyn_plugins.formats`` must not pull in vllm, sglang or torch."""
+    code = (
+        "import sys, dyn_plugins, dyn_plugins.formats, dyn_plugins.names\n"
+        "from dyn_plugins.formats import FORMAT_NAMES, get_format\n"
+        "[get_format(n).parse('x') for n in FORMAT_NAMES]\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('vllm', 'sglang', 'torch')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_stream_never_raises_into_the_engine(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A bug in a format machine degrades to passing text through, logged, never an exception."""
+    stream = get_format("glm47").stream()
+
+    def boom(_text: str) -> list:
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(stream._machine, "feed", boom)
+    with caplog.at_level("ERROR", logger="dyn_plugins"):
+        assert [e.text for e in stream.feed("hello")] == ["hello"]
+        assert [e.text for e in stream.feed(" world")] == [" world"]
+        assert stream.finish() == []
+    assert "glm47 parser failed" in caplog.text
+
+
+def test_harmony_reasoning_is_exposed_and_not_content() -> None:
+    text = "<|channel|>analysis<|message|>Think first.<|end|><|start|>assistant<|channel|>final<|message|>Answer.<|return|>"
+    result = get_format("harmony").parse(text)
+    assert (result.reasoning_text, result.normal_text, result.calls) == ("Think first.", "Answer.", [])

@@ -1,0 +1,95 @@
+"""Streaming == one-shot for ANY split of the output, and normal text is never lost.
+
+Inputs: every fixture record's wire text and every recorded sample, plus generated marker soup;
+splits: random cut points drawn by hypothesis. The recorded chunkings and the one-char split are in
+test_conformance.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dyn_plugins.formats import FORMAT_NAMES, get_format, parse_stream
+from dyn_plugins.samples import TOOLS, samples
+from fixture_data import parse_cases
+
+CORPUS: dict[str, list[str]] = {name: [] for name in (*FORMAT_NAMES, "deepseek_v4")}
+for _case in parse_cases():
+    CORPUS[_case.format].append(_case.record["input"])
+for _sample in samples():
+    CORPUS[_sample.format].append(_sample.text)
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _split(text: str, cuts: list[int]) -> list[str]:
+    points = sorted({c % (len(text) + 1) for c in cuts})
+    bounds = [0, *points, len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _soup(fmt: str) -> st.SearchStrategy[str]:
+    markers = list(get_format(fmt).special_markers) + ['{"name": "f", "arguments": {"a": 1}}', "[", "}", '"', "\n", " "]
+    prefixes = [m[: len(m) // 2] for m in markers if len(m) > 1]
+    piece = st.one_of(st.sampled_from(markers), st.sampled_from(prefixes), st.text(max_size=6))
+    return st.lists(piece, max_size=25).map("".join)
+
+
+@pytest.mark.parametrize("fmt", sorted(CORPUS))
+@SETTINGS
+@given(data=st.data())
+def test_random_split_of_real_outputs_equals_one_shot(fmt: str, data: st.DataObject) -> None:
+    text = data.draw(st.sampled_from(CORPUS[fmt]))
+    cuts = data.draw(st.lists(st.integers(min_value=0, max_value=10**6), max_size=12))
+    assert parse_stream(fmt, _split(text, cuts), TOOLS) == get_format(fmt).parse(text, TOOLS)
+
+
+@pytest.mark.parametrize("fmt", sorted(CORPUS))
+@SETTINGS
+@given(data=st.data())
+def test_random_split_of_marker_soup_equals_one_shot(fmt: str, data: st.DataObject) -> None:
+    text = data.draw(_soup(fmt))
+    cuts = data.draw(st.lists(st.integers(min_value=0, max_value=10**6), max_size=12))
+    stream = get_format(fmt).stream()
+    events = []
+    for chunk in _split(text, cuts):
+        events.extend(stream.feed(chunk))
+    events.extend(stream.finish())
+    assert not stream._failed, "the format machine raised"
+    assert parse_stream(fmt, _split(text, cuts)) == get_format(fmt).parse(text)
+
+
+_PROSE = st.text(alphabet=st.characters(blacklist_characters="<>{}[]|｜\"", blacklist_categories=("Cs",)), max_size=80)
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMAT_NAMES if f != "harmony"])
+@SETTINGS
+@given(text=_PROSE, cuts=st.lists(st.integers(min_value=0, max_value=10**6), max_size=8))
+def test_prose_without_markers_comes_back_whole(fmt: str, text: str, cuts: list[int]) -> None:
+    """Text with no marker characters is the message: returned whole, only outer whitespace trimmed."""
+    result = parse_stream(fmt, _split(text, cuts))
+    assert result.calls == []
+    assert result.normal_text.strip() == text.strip()
+
+
+@SETTINGS
+@given(text=_PROSE)
+def test_harmony_marker_free_prose_is_not_a_message(text: str) -> None:
+    """Dynamo's harmony parser gives no text for output with no harmony marker (not a harmony message)."""
+    assert get_format("harmony").parse(text).normal_text.strip() == ""
+
+
+@pytest.mark.parametrize("fmt", sorted(CORPUS))
+def test_partial_marker_is_held_then_released(fmt: str) -> None:
+    """A chunk ending in the first half of a marker emits nothing of it until the next chunk decides."""
+    marker = get_format(fmt).special_markers[0]
+    half = marker[: max(1, len(marker) // 2)]
+    stream = get_format(fmt).stream()
+    events = stream.feed("Hello " + half)
+    assert all(half not in getattr(e, "text", "") for e in events)
+    rest = stream.feed("zzz") + stream.finish()
+    text = "".join(getattr(e, "text", "") for e in events + rest)
+    if fmt != "harmony":  # harmony drops marker-free output
+        assert text == "Hello " + half + "zzz"

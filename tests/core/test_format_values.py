@@ -32,6 +32,10 @@ GLM47_VALUES: list[tuple[str, str | None, Any]] = [
     ('"quoted"', None, "quoted"),
     ("a &lt;b&gt; &amp; c", "string", "a <b> & c"),
     ("  padded  ", "string", "  padded  "),
+    ('{"deep": {"x": 1}}', "object", {"deep": {"x": 1}}),
+    ("{not json", "object", "{not json"),
+    ("celsius", "enum", "celsius"),
+    ("7", "missing", "7"),
 ]
 
 GLM_TOOLS = [
@@ -39,7 +43,13 @@ GLM_TOOLS = [
         "type": "function",
         "function": {
             "name": "f",
-            "parameters": {"type": "object", "properties": {t: {"type": t} for t in ("integer", "number", "boolean", "array", "null", "string")}},
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    **{t: {"type": t} for t in ("integer", "number", "boolean", "array", "null", "string", "object")},
+                    "enum": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+                },
+            },
         },
     }
 ]
@@ -87,6 +97,8 @@ DSML_VALUES: list[tuple[str, str, Any]] = [
     (' string="true"', "", ""),
 ]
 
+DSML_TOOLS = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": {"k": {"type": "integer"}}}}}]
+
 
 @pytest.mark.parametrize(("attrs", "raw", "expected"), DSML_VALUES)
 def test_dsml_value_typing(attrs: str, raw: str, expected: Any) -> None:
@@ -94,8 +106,9 @@ def test_dsml_value_typing(attrs: str, raw: str, expected: Any) -> None:
         '<｜DSML｜function_calls>\n<｜DSML｜invoke name="f">\n'
         f'<｜DSML｜parameter name="k"{attrs}>{raw}</｜DSML｜parameter>\n</｜DSML｜invoke>\n</｜DSML｜function_calls>'
     )
-    (call,) = get_format("deepseek_v3_2").parse(text).calls
-    assert json.loads(call.arguments) == {"k": expected}
+    for tools in (None, DSML_TOOLS):  # DSML types by its string= attribute, never by the schema (as Dynamo)
+        (call,) = get_format("deepseek_v3_2").parse(text, tools).calls
+        assert json.loads(call.arguments) == {"k": expected}
 
 
 # -- deepseek_v3_1: arguments are JSON, re-serialised; a broken block is skipped ---------------------

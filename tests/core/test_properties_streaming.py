@@ -93,3 +93,52 @@ def test_partial_marker_is_held_then_released(fmt: str) -> None:
     text = "".join(getattr(e, "text", "") for e in events + rest)
     if fmt != "harmony":  # harmony drops marker-free output
         assert text == "Hello " + half + "zzz"
+
+
+def _corrupt(text: str, data: st.DataObject) -> str:
+    """A truncation, a deletion or a duplication somewhere in a real output."""
+    i = data.draw(st.integers(0, len(text)))
+    j = data.draw(st.integers(i, min(len(text), i + 40)))
+    how = data.draw(st.sampled_from(["truncate", "delete", "duplicate"]))
+    if how == "truncate":
+        return text[:i]
+    if how == "delete":
+        return text[:i] + text[j:]
+    return text[:j] + text[i:j] + text[j:]
+
+
+@pytest.mark.parametrize("fmt", sorted(CORPUS))
+@SETTINGS
+@given(data=st.data())
+def test_random_split_of_corrupted_outputs_equals_one_shot(fmt: str, data: st.DataObject) -> None:
+    text = _corrupt(data.draw(st.sampled_from(CORPUS[fmt])), data)
+    cuts = data.draw(st.lists(st.integers(min_value=0, max_value=10**6), max_size=12))
+    assert parse_stream(fmt, _split(text, cuts), TOOLS) == get_format(fmt).parse(text, TOOLS)
+
+
+@pytest.mark.parametrize("fmt", sorted(CORPUS))
+@SETTINGS
+@given(text=st.text(max_size=60), cuts=st.lists(st.integers(min_value=0, max_value=10**6), max_size=8))
+def test_arbitrary_unicode_never_raises(fmt: str, text: str, cuts: list[int]) -> None:
+    """Any text (surrogates, control characters, astral planes) parses, streamed or not, identically."""
+    stream = get_format(fmt).stream(TOOLS)
+    events = []
+    for chunk in _split(text, cuts):
+        events.extend(stream.feed(chunk))
+    events.extend(stream.finish())
+    assert not stream._failed
+    assert parse_stream(fmt, _split(text, cuts), TOOLS) == get_format(fmt).parse(text, TOOLS)
+
+
+@pytest.mark.parametrize("fmt", sorted(CORPUS))
+def test_every_cut_inside_every_marker(fmt: str) -> None:
+    """Each marker of a real output split at each of its inner positions (next to multi-byte characters too)."""
+    text = next(t for t in CORPUS[fmt] if any(m in t for m in get_format(fmt).special_markers))
+    expected = get_format(fmt).parse(text, TOOLS)
+    for marker in get_format(fmt).special_markers:
+        at = text.find(marker)
+        if at < 0:
+            continue
+        for k in range(1, len(marker)):
+            cut = at + k
+            assert parse_stream(fmt, [text[:cut], text[cut:]], TOOLS) == expected, (marker, k)

@@ -5,11 +5,18 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-python3.11}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# build_wheel: dist/dyn_plugins-*.whl from the working tree (rebuilt every time: it is 5 seconds).
+# build_wheel: a fresh dyn_plugins-*.whl from the working tree, in a private directory (scripts may run at the
+# same time); prints its path. Rebuilt every time: it takes 5 seconds.
 build_wheel() {
-    rm -rf "$ROOT/dist"
-    "$PY" -m pip wheel --no-deps -q -w "$ROOT/dist" "$ROOT" >&2
-    ls "$ROOT"/dist/dyn_plugins-*.whl
+    local out
+    out="$(mktemp -d "${TMPDIR:-/tmp}/dyn-plugins-wheel.XXXXXX")"
+    "$PY" -m pip wheel --no-deps -q -w "$out" "$ROOT" >&2
+    local whl
+    whl="$(ls "$out"/dyn_plugins-*.whl)"
+    # also publish it as dist/<name> (atomic rename) for scripts that look there
+    mkdir -p "$ROOT/dist"
+    cp "$whl" "$ROOT/dist/.$(basename "$whl").$$" && mv -f "$ROOT/dist/.$(basename "$whl").$$" "$ROOT/dist/$(basename "$whl")"
+    echo "$whl"
 }
 
 # make_venv DIR: a fresh venv unless DIR already has a completed install (marker file DIR/.complete).

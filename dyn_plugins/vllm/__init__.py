@@ -1,0 +1,16 @@
+"""vLLM adapter: Dynamo's tool-call formats as vLLM ``ToolParser`` classes, registered by the
+``vllm.general_plugins`` entry point (:func:`dyn_plugins.vllm.plugin.register`).
+
+Importing this package is cheap and never imports vLLM; :mod:`.parser`, :mod:`.compat`,
+:mod:`.replay` and :mod:`.demo` do.
+"""
+
+from __future__ import annotations
+
+#: Module holding the parser classes (registered lazily under this path).
+PARSER_MODULE = "dyn_plugins.vllm.parser"
+
+
+def parser_class_name(fmt: str) -> str:
+    """Class name of the vLLM ToolParser for core format ``fmt`` (e.g. ``deepseek_v3_1`` -> ``DynDeepseekV31ToolParser``)."""
+    return "Dyn" + "".join(part.capitalize() for part in fmt.split("_")) + "ToolParser"

@@ -1,0 +1,105 @@
+"""The one place that imports vLLM symbols for dyn-plugins.
+
+vLLM moves its tool-parser and protocol modules between releases; each symbol is looked up in the
+known locations, newest first, so one module move does not break the plugin:
+
+- vLLM 0.31 / 0.32 / 0.33: ``vllm.tool_parsers`` (``ToolParser``, ``ToolParserManager``),
+  ``vllm.entrypoints.generate.base.protocol`` (``DeltaMessage``, ``DeltaToolCall``, ...),
+  ``vllm.entrypoints.openai.chat_completion.protocol`` (``ChatCompletionRequest``);
+- older releases: ``vllm.entrypoints.openai.tool_parsers`` and ``vllm.entrypoints.openai.protocol``.
+
+Importing this module imports vLLM (and torch); only the adapter modules import it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+_TOOL_PARSER_MODULES = (
+    "vllm.tool_parsers",
+    "vllm.tool_parsers.abstract_tool_parser",
+    "vllm.entrypoints.openai.tool_parsers",
+    "vllm.entrypoints.openai.tool_parsers.abstract_tool_parser",
+)
+_PROTOCOL_MODULES = (
+    "vllm.entrypoints.generate.base.protocol",
+    "vllm.entrypoints.openai.engine.protocol",
+    "vllm.entrypoints.openai.protocol",
+)
+_CHAT_PROTOCOL_MODULES = (
+    "vllm.entrypoints.openai.chat_completion.protocol",
+    "vllm.entrypoints.openai.protocol",
+)
+_REASONING_MODULES = ("vllm.reasoning", "vllm.reasoning.abs_reasoning_parsers")
+_GPT_OSS_MODULES = ("vllm.tool_parsers.gptoss_tool_parser", "vllm.entrypoints.openai.tool_parsers.openai_tool_parser")
+_STRUCTURAL_TAG_MODULES = ("vllm.tool_parsers.structural_tag_registry",)
+
+
+def _import(path: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(path)
+    except ImportError:
+        return None
+
+
+def find(name: str, modules: tuple[str, ...], *, required: bool = True) -> Any:
+    """``name`` from the first of ``modules`` that has it (ImportError listing where it looked)."""
+    for path in modules:
+        mod = _import(path)
+        if mod is not None and hasattr(mod, name):
+            return getattr(mod, name)
+    if required:
+        raise ImportError(f"dyn-plugins: vLLM symbol {name!r} not found in any of {', '.join(modules)}")
+    return None
+
+
+ToolParser = find("ToolParser", _TOOL_PARSER_MODULES)
+ToolParserManager = find("ToolParserManager", _TOOL_PARSER_MODULES)
+DeltaMessage = find("DeltaMessage", _PROTOCOL_MODULES)
+DeltaToolCall = find("DeltaToolCall", _PROTOCOL_MODULES)
+DeltaFunctionCall = find("DeltaFunctionCall", _PROTOCOL_MODULES)
+ExtractedToolCallInformation = find("ExtractedToolCallInformation", _PROTOCOL_MODULES)
+ToolCall = find("ToolCall", _PROTOCOL_MODULES)
+FunctionCall = find("FunctionCall", _PROTOCOL_MODULES)
+ChatCompletionRequest = find("ChatCompletionRequest", _CHAT_PROTOCOL_MODULES)
+
+#: vLLM's Harmony stub tool parser: on ``model_type == "gpt_oss"`` vLLM's HarmonyParser accepts only its
+#: subclasses (None where this vLLM has no such class).
+GptOssToolParser = find("GptOssToolParser", _GPT_OSS_MODULES, required=False)
+
+#: DeltaMessage's reasoning field: ``reasoning`` (0.28+), ``reasoning_content`` before.
+REASONING_FIELD = "reasoning" if "reasoning" in getattr(DeltaMessage, "model_fields", {}) else "reasoning_content"
+
+
+def reasoning_parser_manager() -> Any:
+    """vLLM's ReasoningParserManager, or None if this vLLM has none with the registry API we use."""
+    mgr = find("ReasoningParserManager", _REASONING_MODULES, required=False)
+    if mgr is None or not all(hasattr(mgr, a) for a in ("register_lazy_module", "list_registered", "lazy_parsers")):
+        return None
+    return mgr
+
+
+def structural_tag_models() -> frozenset[str]:
+    """Structural-tag model keys this vLLM can build (xgrammar built-ins and vLLM-registered ones)."""
+    mod = None
+    for path in _STRUCTURAL_TAG_MODULES:
+        mod = _import(path)
+        if mod is not None:
+            break
+    if mod is None:
+        return frozenset()
+    keys = set(getattr(mod, "SUPPORTED_STRUCTURAL_TAG_MODELS", ()) or ())
+    keys |= set(getattr(mod, "_VLLM_STRUCTURAL_TAG_REGISTRY", {}) or {})
+    return frozenset(keys)
+
+
+def make_tool_call_id() -> str:
+    """A fresh OpenAI tool-call id the way this vLLM makes them."""
+    fn = find("make_tool_call_id", ("vllm.renderers.chat_utils", "vllm.entrypoints.chat_utils"), required=False)
+    if fn is not None:
+        return fn()
+    import uuid
+
+    return f"chatcmpl-tool-{uuid.uuid4().hex}"

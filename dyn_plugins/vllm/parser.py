@@ -1,0 +1,245 @@
+"""One generic vLLM ``ToolParser`` over dyn-plugins' core streaming parser, one subclass per format.
+
+:class:`DynamoToolParser` does all the work; each format gets a two-line subclass created by
+:func:`make_parser_class` (``format_name`` plus the vLLM class attributes that depend on the format).
+vLLM builds one parser per request and choice, so the streaming state (one core ``FormatStream``)
+lives on the instance.
+
+Streaming contract with vLLM 0.31 / 0.32 (``vllm/parser/abstract_parser.py``):
+
+- ``extract_tool_calls_streaming`` feeds only ``delta_text`` to the core stream and turns its events
+  into a ``DeltaMessage`` (content, reasoning, tool-call deltas with index, id on the first delta).
+- ``engine_based_streaming = True``: ``Parser.parse_delta(..., finished=True)`` then calls
+  :meth:`DynamoToolParser.finish_streaming` (``_flush_engine_parsers``), which flushes the core
+  stream's ``finish()`` events. The JSON family (jamba, nemotron_deci, default) emits its calls only
+  there. The flag also makes vLLM skip accumulating ``previous_text`` (we never read it) and, for
+  non-streaming output without calls and for ``tool_choice="none"``, use our ``content`` (markup
+  stripped) instead of the raw text.
+- ``prev_tool_call_arr`` / ``streamed_args_for_tool`` always hold the same argument text, so
+  vLLM's end-of-stream ``get_remaining_unstreamed_args`` adds nothing (calls are streamed whole).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from ..formats import FORMAT_NAMES, VARIANTS, get_format
+from ..formats.types import ArgsDelta, CallStart, Event, ReasoningDelta, TextDelta
+from . import compat, parser_class_name
+
+logger = logging.getLogger("vllm.dyn_plugins")
+
+#: vLLM structural-tag model key per format (the key vLLM's own parser for the same wire format uses).
+#: Used only where the installed vLLM knows the key; formats without one keep vLLM's generic JSON
+#: path for ``tool_choice="required"`` / named functions (as vLLM's own ``jamba`` does).
+STRUCTURAL_TAG_MODELS: dict[str, str] = {
+    "glm47": "glm_4_7",
+    "deepseek_v3_1": "deepseek_v3_1",
+    "deepseek_v3_2": "deepseek_v3_2",
+    "deepseek_v4": "deepseek_v4",
+    "harmony": "harmony",
+}
+#: Formats whose vLLM parser raises the default strict level (vLLM's glm47 constrains even "auto").
+FUNCTION_STRICT: frozenset[str] = frozenset({"glm47"})
+
+_special_cache: dict[int, frozenset[str]] = {}
+
+
+def _special_tokens(tokenizer: Any) -> frozenset[str]:
+    """Strings the tokenizer treats as special (stripped by ``skip_special_tokens=True``); cached per tokenizer."""
+    key = id(tokenizer)
+    cached = _special_cache.get(key)
+    if cached is not None:
+        return cached
+    found: set[str] = set()
+    try:
+        found.update(getattr(tokenizer, "all_special_tokens", None) or ())
+    except Exception:  # noqa: BLE001 - tokenizers differ; best effort
+        pass
+    try:
+        decoder = getattr(tokenizer, "added_tokens_decoder", None) or {}
+        found.update(str(tok) for tok in decoder.values() if getattr(tok, "special", False))
+    except Exception:  # noqa: BLE001
+        pass
+    result = frozenset(found)
+    _special_cache[key] = result
+    return result
+
+
+class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
+    """vLLM ToolParser over the core format ``format_name`` (set by each subclass)."""
+
+    format_name: ClassVar[str] = ""
+    engine_based_streaming = True
+
+    def __init__(self, tokenizer: Any, tools: list[Any] | None = None) -> None:
+        super().__init__(tokenizer, tools)
+        self._format = get_format(self.format_name)
+        self._request_tools = tools
+        self._stream: Any = None
+        self._finished = False
+
+    # -- request ------------------------------------------------------------------------------
+    def markers_are_special(self) -> bool:
+        """True if one of the format's markers is a special token of this tokenizer."""
+        markers = self._format.special_markers
+        return bool(markers) and not _special_tokens(self.model_tokenizer).isdisjoint(markers)
+
+    def adjust_request(self, request: Any) -> Any:
+        """vLLM's adjustments, plus ``skip_special_tokens=False`` where the detokenizer would strip our markers.
+
+        Only when the markers ARE special tokens of the served tokenizer (otherwise the flag changes
+        nothing for them and would only expose other special tokens), and only when a call may
+        follow: the request has tools (or the format is harmony, whose channel markers also carry
+        the reasoning/answer split) and ``tool_choice`` is not ``"none"``.
+        """
+        request = super().adjust_request(request)
+        wants_markers = bool(getattr(request, "tools", None)) or self._format.reasoning
+        if wants_markers and getattr(request, "tool_choice", None) != "none" and self.markers_are_special():
+            request.skip_special_tokens = False
+        return request
+
+    def _tools(self, request: Any) -> Any:
+        tools = getattr(request, "tools", None) if request is not None else None
+        return tools if tools else self._request_tools
+
+    # -- one-shot -----------------------------------------------------------------------------
+    def extract_tool_calls(self, model_output: str, request: Any) -> Any:
+        result = self._format.parse(model_output, self._tools(request))
+        calls = [
+            compat.ToolCall(type="function", function=compat.FunctionCall(name=c.name, arguments=c.arguments))
+            for c in result.calls
+        ]
+        return compat.ExtractedToolCallInformation(
+            tools_called=bool(calls),
+            tool_calls=calls,
+            content=result.normal_text or None,
+        )
+
+    # -- streaming ----------------------------------------------------------------------------
+    def extract_tool_calls_streaming(
+        self,
+        previous_text: str,
+        current_text: str,
+        delta_text: str,
+        previous_token_ids: Sequence[int],
+        current_token_ids: Sequence[int],
+        delta_token_ids: Sequence[int],
+        request: Any,
+    ) -> Any:
+        if self._stream is None:
+            self._stream = self._format.stream(self._tools(request))
+        if not delta_text or self._finished:
+            return None
+        return self._to_delta(self._stream.feed(delta_text))
+
+    def finish_streaming(self) -> Any:
+        """End of stream (called by vLLM's ``_flush_engine_parsers``): the core stream's last events."""
+        if self._stream is None or self._finished:
+            return None
+        self._finished = True
+        return self._to_delta(self._stream.finish())
+
+    def _to_delta(self, events: list[Event]) -> Any:
+        content: list[str] = []
+        reasoning: list[str] = []
+        calls: dict[int, Any] = {}
+        for ev in events:
+            if isinstance(ev, TextDelta):
+                content.append(ev.text)
+            elif isinstance(ev, ReasoningDelta):
+                reasoning.append(ev.text)
+            elif isinstance(ev, CallStart):
+                self.current_tool_id = ev.index
+                self.current_tool_name_sent = True
+                while len(self.prev_tool_call_arr) <= ev.index:
+                    self.prev_tool_call_arr.append({})
+                    self.streamed_args_for_tool.append("")
+                self.prev_tool_call_arr[ev.index] = {"name": ev.name, "arguments": ""}
+                calls[ev.index] = compat.DeltaToolCall(
+                    index=ev.index,
+                    id=compat.make_tool_call_id(),
+                    type="function",
+                    function=compat.DeltaFunctionCall(name=ev.name, arguments=""),
+                )
+            elif isinstance(ev, ArgsDelta):
+                if ev.index >= len(self.prev_tool_call_arr):  # cannot happen: a CallStart comes first
+                    continue
+                self.streamed_args_for_tool[ev.index] += ev.fragment
+                self.prev_tool_call_arr[ev.index]["arguments"] = self.streamed_args_for_tool[ev.index]
+                call = calls.get(ev.index)
+                if call is None:
+                    call = calls[ev.index] = compat.DeltaToolCall(
+                        index=ev.index, function=compat.DeltaFunctionCall(arguments="")
+                    )
+                call.function.arguments = (call.function.arguments or "") + ev.fragment
+        if not (content or reasoning or calls):
+            return None
+        kwargs: dict[str, Any] = {}
+        if content:
+            kwargs["content"] = "".join(content)
+        if reasoning:
+            kwargs[compat.REASONING_FIELD] = "".join(reasoning)
+        if calls:
+            kwargs["tool_calls"] = [calls[i] for i in sorted(calls)]
+        return compat.DeltaMessage(**kwargs)
+
+
+def _class_attrs(fmt: str, known_tags: frozenset[str]) -> dict[str, Any]:
+    attrs: dict[str, Any] = {"format_name": fmt, "__module__": __name__}
+    tag = STRUCTURAL_TAG_MODELS.get(fmt)
+    attrs["__doc__"] = f"dyn-plugins {fmt!r} tool parser (Dynamo's {fmt} format over the core streaming parser)."
+    if tag is not None and tag in known_tags:
+        attrs["structural_tag_model"] = tag
+        if fmt in FUNCTION_STRICT:
+            level = compat.find("ToolStrictLevel", ("vllm.tool_parsers.tool_strict_level",), required=False)
+            if level is not None and hasattr(level, "FUNCTION"):
+                attrs["default_tool_strict_level"] = level.FUNCTION
+    elif tag is None:
+        attrs["structural_tag_model"] = None
+    return attrs
+
+
+def make_parser_class(fmt: str, known_tags: frozenset[str] | None = None) -> type:
+    """The ToolParser subclass for format ``fmt`` (harmony also subclasses vLLM's GptOssToolParser).
+
+    vLLM forces its own token-based HarmonyParser on ``model_type == "gpt_oss"`` models and accepts only
+    ``GptOssToolParser`` subclasses there; on any other model our parser does the Harmony parsing itself.
+    """
+    get_format(fmt)  # KeyError for an unknown name
+    known = compat.structural_tag_models() if known_tags is None else known_tags
+    bases: tuple[type, ...] = (DynamoToolParser,)
+    if fmt == "harmony" and compat.GptOssToolParser is not None:
+        bases = (DynamoToolParser, compat.GptOssToolParser)
+    attrs = _class_attrs(fmt, known)
+    if fmt == "harmony" and "structural_tag_model" not in attrs:
+        attrs["structural_tag_model"] = None
+    return type(parser_class_name(fmt), bases, attrs)
+
+
+def _build_all() -> dict[str, type]:
+    known = compat.structural_tag_models()
+    out: dict[str, type] = {}
+    for fmt in (*FORMAT_NAMES, *VARIANTS):
+        cls = make_parser_class(fmt, known)
+        out[fmt] = cls
+        globals()[cls.__name__] = cls
+    return out
+
+
+#: format name -> parser class (also module attributes, which is what lazy registration imports).
+PARSERS: dict[str, type] = _build_all()
+
+
+def _flush_registration_log() -> None:
+    try:
+        from .plugin import flush_pending
+
+        flush_pending()
+    except Exception:  # noqa: BLE001 - logging only
+        pass
+
+
+_flush_registration_log()

@@ -1,0 +1,45 @@
+"""``vllm serve``'s real argument parsing and validation with Dynamo parser names (no model load)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from dyn_plugins import names
+
+pytestmark = pytest.mark.vllm
+
+NAMES = [n for n in names.all_names("tool") if n != "qwen3"]
+
+
+@pytest.fixture(scope="module")
+def serve_parser():  # type: ignore[no-untyped-def]
+    """vllm serve's parser, built as `vllm serve` builds it (this loads the general plugins)."""
+    os.environ.setdefault("VLLM_TARGET_DEVICE", "cpu")
+    from vllm.entrypoints.launchers.cli_args import make_arg_parser
+    from vllm.utils.argparse_utils import FlexibleArgumentParser
+
+    return make_arg_parser(FlexibleArgumentParser())
+
+
+def _validate(serve_parser, name: str, model_dir) -> None:  # type: ignore[no-untyped-def]
+    from vllm.entrypoints.launchers.cli_args import validate_parsed_serve_args
+    from vllm.entrypoints.launchers.launcher import validate_api_server_args
+
+    args = serve_parser.parse_args([str(model_dir), "--enable-auto-tool-choice", "--tool-call-parser", name])
+    validate_parsed_serve_args(args)
+    validate_api_server_args(args)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_serve_accepts_dynamo_name(serve_parser, model_dir, name: str) -> None:  # type: ignore[no-untyped-def]
+    """--enable-auto-tool-choice --tool-call-parser NAME passes vLLM's own validation for every Dynamo name."""
+    _validate(serve_parser, name, model_dir)
+
+
+def test_serve_rejects_unknown_name(serve_parser, model_dir) -> None:  # type: ignore[no-untyped-def]
+    """An unknown name still fails with vLLM's own error, which lists our names among the choices."""
+    with pytest.raises(KeyError, match="invalid tool call parser: no_such_parser") as info:
+        _validate(serve_parser, "no_such_parser", model_dir)
+    assert "nemotron_deci" in str(info.value)

@@ -1,0 +1,107 @@
+"""Registration through the installed wheel's ``vllm.general_plugins`` entry point, in fresh processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from dyn_plugins import names
+
+pytestmark = pytest.mark.vllm
+
+ALL_TOOL_NAMES = [n for n in names.all_names("tool") if n != "qwen3"]  # qwen3: no vLLM parser (names.py)
+OURS = {"glm47", "jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "deepseek_v3_2", "default"}
+
+PROBE = r"""
+import json, os, sys, time
+t0 = time.perf_counter()
+from vllm.tool_parsers import ToolParserManager
+from vllm.reasoning import ReasoningParserManager
+t1 = time.perf_counter()
+before = set(ToolParserManager.list_registered())
+if os.environ.get("PROBE_LOAD", "1") == "1":
+    from vllm.plugins import load_general_plugins
+    load_general_plugins()
+t2 = time.perf_counter()
+out = {"before": sorted(before), "after": ToolParserManager.list_registered(),
+       "reasoning": ReasoningParserManager.list_registered(), "load_s": t2 - t1, "import_s": t1 - t0,
+       "classes": {}}
+for name in json.loads(os.environ.get("PROBE_NAMES", "[]")):
+    cls = ToolParserManager.get_tool_parser(name)
+    out["classes"][name] = cls.__module__ + "." + cls.__name__
+try:
+    from dyn_plugins.vllm.plugin import LAST
+    out["register_s"] = LAST.get("seconds")
+except Exception:
+    pass
+print("PROBE" + json.dumps(out))
+"""
+
+
+def probe(env: dict[str, str] | None = None, names_: list[str] | None = None) -> dict[str, Any]:
+    full = {**os.environ, "VLLM_TARGET_DEVICE": "cpu", "HF_HUB_OFFLINE": "1", "PROBE_NAMES": json.dumps(names_ or [])}
+    full.pop("VLLM_PLUGINS", None)
+    full.update(env or {})
+    proc = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=full, timeout=300, cwd="/")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    line = next(l for l in proc.stdout.splitlines() if l.startswith("PROBE"))
+    return json.loads(line[len("PROBE") :])
+
+
+@pytest.fixture(scope="module")
+def loaded() -> dict[str, Any]:
+    return probe(names_=ALL_TOOL_NAMES)
+
+
+def test_entry_point_registers_every_dynamo_name(loaded: dict[str, Any]) -> None:
+    """After load_general_plugins() every Dynamo tool-call name and alias is a registered vLLM parser."""
+    missing = sorted(set(ALL_TOOL_NAMES) - set(loaded["after"]))
+    assert missing == []
+
+
+def test_every_name_resolves_to_the_right_class(loaded: dict[str, Any]) -> None:
+    """Dynamo formats resolve to our classes; the other names to vLLM's own parser modules."""
+    for name, path in loaded["classes"].items():
+        if name in OURS:
+            assert path.startswith("dyn_plugins.vllm.parser."), (name, path)
+        else:
+            assert path.startswith("vllm."), (name, path)
+
+
+def test_vllm_names_untouched_except_ours(loaded: dict[str, Any]) -> None:
+    """Registration only adds names: every name vLLM had is still registered."""
+    assert set(loaded["before"]) <= set(loaded["after"])
+
+
+def test_reasoning_aliases_registered(loaded: dict[str, Any]) -> None:
+    """Dynamo reasoning names vLLM spells differently (gpt_oss, nemotron3, ...) become aliases."""
+    assert {"gpt_oss", "nemotron3", "deepseek_v3_1", "minimax_append_think"} <= set(loaded["reasoning"])
+
+
+@pytest.mark.parametrize(("plugins", "expect_loaded"), [("other", False), ("", False), ("dyn_plugins", True), ("lora_filesystem_resolver,dyn_plugins", True)])
+def test_vllm_plugins_filter(plugins: str, expect_loaded: bool) -> None:
+    """VLLM_PLUGINS is an allow-list of entry-point names ("" = none), as vLLM documents."""
+    result = probe({"VLLM_PLUGINS": plugins})
+    assert ("nemotron_deci" in result["after"]) is expect_loaded
+
+
+def test_registration_is_cheap(loaded: dict[str, Any]) -> None:
+    """register() adds well under 50 ms to a vLLM process (dictionary writes, lazy classes)."""
+    assert loaded["register_s"] is not None and loaded["register_s"] < 0.05
+
+
+def test_no_parser_module_imported_at_registration() -> None:
+    """Lazy registration: our parser module (and vLLM's glm47/jamba) are not imported by register()."""
+    code = (
+        "import sys; from vllm.plugins import load_general_plugins; load_general_plugins();"
+        "print('LAZY', 'dyn_plugins.vllm.parser' in sys.modules)"
+    )
+    env = {**os.environ, "VLLM_TARGET_DEVICE": "cpu"}
+    env.pop("VLLM_PLUGINS", None)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, cwd="/")
+    assert "LAZY False" in proc.stdout, proc.stderr[-2000:]

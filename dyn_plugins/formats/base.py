@@ -45,6 +45,19 @@ class FormatStream:
             self._fail()
             return []
 
+    def call_pending(self) -> bool:
+        """True when the output so far ends inside a complete call whose stop marker is missing.
+
+        Engines trim stop tokens from the text (gpt-oss's ``<|call|>`` is one): an adapter that knows the
+        engine did so feeds :attr:`Format.stop_marker` back before :meth:`finish`.
+        """
+        if self._failed:
+            return False
+        try:
+            return self._machine.call_pending()
+        except Exception:  # pragma: no cover
+            return False
+
     def _fail(self) -> None:
         self._failed = True
         logger.exception("dyn-plugins: %s parser failed; passing the rest of the output through as text", self._format)
@@ -65,6 +78,8 @@ class Format:
     special_markers: tuple[str, ...] = ()
     summary: str = ""
     reasoning: bool = field(default=False)
+    #: A marker that ends a call and that engines may trim as a stop token (harmony: ``<|call|>``).
+    stop_marker: str = ""
 
     def stream(self, tools: ToolsArg = None) -> FormatStream:
         """A new streaming parser for one response (``tools``: the request's OpenAI tools list)."""

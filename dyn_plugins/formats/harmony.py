@@ -154,6 +154,13 @@ class HarmonyMachine(Machine):
             self._close_content(None)
         self.pending = []
 
+    def call_pending(self) -> bool:
+        """Inside a function-call message whose arguments are complete JSON, with no ``<|call|>`` yet."""
+        if self.state != _CONTENT or self.kind != _CALL_ARGS:
+            return False
+        ok, _ = try_loads("".join(self.content).strip(WS))
+        return ok and self.lexer.pending() == ""
+
     # -- messages ---------------------------------------------------------------------------------
     def _open_content(self) -> None:
         self.target = Header("".join(self.header))
@@ -193,4 +200,5 @@ FORMAT = Format(
     special_markers=MARKERS,
     summary="<|channel|>commentary to=functions.NAME <|constrain|>json<|message|>{...}<|call|>",
     reasoning=True,
+    stop_marker="<|call|>",
 )

@@ -61,6 +61,10 @@ class MarkerLexer:
         self._held = text[cut:]
         return out
 
+    def pending(self) -> str:
+        """The text held back as a possible marker start."""
+        return self._held
+
     def finish(self) -> list[Token]:
         """End of input: whatever is still held back was not a marker."""
         held, self._held = self._held, ""

@@ -69,6 +69,10 @@ class Machine:
     def on_end(self) -> None:
         """End of the message: resolve whatever is still open."""
 
+    def call_pending(self) -> bool:
+        """True when the output stopped inside a complete call that only lacks its stop marker."""
+        return False
+
     # -- output helpers -----------------------------------------------------------------------------
     def raw_text(self, text: str) -> None:
         """Emit text verbatim (no trimming policy)."""

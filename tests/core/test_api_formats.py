@@ -88,3 +88,25 @@ def test_harmony_reasoning_is_exposed_and_not_content() -> None:
     text = "<|channel|>analysis<|message|>Think first.<|end|><|start|>assistant<|channel|>final<|message|>Answer.<|return|>"
     result = get_format("harmony").parse(text)
     assert (result.reasoning_text, result.normal_text, result.calls) == ("Think first.", "Answer.", [])
+
+
+# (harmony output whose <|call|> stop token an engine trimmed, is a call pending?)
+TRIMMED_CALL: list[tuple[str, bool]] = [
+    ('<|channel|>commentary to=functions.f <|constrain|>json<|message|>{"a": 1}', True),
+    ('<|channel|>commentary to=functions.f <|constrain|>json<|message|>{"a": ', False),
+    ("<|channel|>final<|message|>Done", False),
+    ('<|channel|>commentary to=functions.f <|constrain|>json<|message|>{"a": 1}<|call|>', False),
+]
+
+
+@pytest.mark.parametrize(("text", "pending"), TRIMMED_CALL)
+def test_harmony_call_pending_when_stop_token_trimmed(text: str, pending: bool) -> None:
+    """Engines trim the stop token <|call|>; adapters feed it back only for a complete call."""
+    fmt = get_format("harmony")
+    stream = fmt.stream()
+    stream.feed(text)
+    assert stream.call_pending() is pending
+    assert fmt.stop_marker == "<|call|>"
+    if pending:
+        events = stream.feed(fmt.stop_marker) + stream.finish()
+        assert [type(e).__name__ for e in events] == ["CallStart", "ArgsDelta"]

@@ -1,4 +1,4 @@
-"""Post-import hook: registers dyn-plugins' parsers in SGLang wherever SGLang's registries are imported.
+"""Post-import hook: registers dyn-plugins' parsers wherever SGLang's or vLLM's parser registries are imported.
 
 Loaded at interpreter start by ``dyn_plugins.pth`` (shipped at the root of the wheel, so it lands in
 site-packages). It covers the processes where SGLang never runs its ``sglang.srt.plugins`` entry
@@ -6,12 +6,13 @@ points: HTTP workers with ``--tokenizer-worker-num > 1`` and Dynamo's ``--dyn-ch
 frontend, which builds ``FunctionCallParser(tools, name)`` directly.
 
 What it does at start-up: put one tiny finder at the front of ``sys.meta_path``. It imports nothing
-and answers ``None`` for every module except the four SGLang modules in :data:`WATCHED`; for those it
+and answers ``None`` for every module except the engine modules in :data:`WATCHED`; for those it
 wraps that one module's ``exec_module`` so that, right after the module has run, the matching
-registration in :mod:`dyn_plugins.sglang.plugin` is called. The finder removes itself once all
-four have been seen. Nothing here ever raises: failures are logged and the import goes on.
+registration in :mod:`dyn_plugins.sglang.plugin` / :mod:`dyn_plugins.vllm.plugin` is called. The
+finder removes itself once all of them have been seen. Nothing here ever raises: failures are logged and the import goes on.
 
-``DYN_PLUGINS_NO_HOOK=1`` disables it (checked before anything else). The module name
+``DYN_PLUGINS_NO_HOOK=1`` disables it (checked before anything else); so does an engine plugin allow-list
+(``VLLM_PLUGINS`` / ``SGLANG_PLUGINS``) that does not name ``dyn_plugins``. The module name
 ``dyn_plugins._hook`` is stable: other tools (the Dynamo helper) rely on it.
 """
 
@@ -22,12 +23,16 @@ import sys
 
 DISABLE_ENV = "DYN_PLUGINS_NO_HOOK"
 
-#: SGLang module -> name of the registration function in dyn_plugins.sglang.plugin run after it loads.
-WATCHED: dict[str, str] = {
-    "sglang.srt.function_call.parser_names": "register_tool_names",
-    "sglang.srt.function_call.function_call_parser": "register_tool_parsers",
-    "sglang.srt.parser.reasoning_parser_names": "register_reasoning_names",
-    "sglang.srt.parser.reasoning_parser": "register_reasoning_parsers",
+#: Engine module -> (our plugin module, registration function in it) run right after the engine module loads.
+WATCHED: dict[str, tuple[str, str]] = {
+    "sglang.srt.function_call.parser_names": ("dyn_plugins.sglang.plugin", "register_tool_names"),
+    "sglang.srt.function_call.function_call_parser": ("dyn_plugins.sglang.plugin", "register_tool_parsers"),
+    "sglang.srt.parser.reasoning_parser_names": ("dyn_plugins.sglang.plugin", "register_reasoning_names"),
+    "sglang.srt.parser.reasoning_parser": ("dyn_plugins.sglang.plugin", "register_reasoning_parsers"),
+    # vLLM: processes that look parsers up without loading vLLM's plugins (Dynamo's vLLM frontend path).
+    "vllm.tool_parsers": ("dyn_plugins.vllm.plugin", "hook_tool_parsers"),
+    "vllm.entrypoints.openai.tool_parsers": ("dyn_plugins.vllm.plugin", "hook_tool_parsers"),
+    "vllm.reasoning": ("dyn_plugins.vllm.plugin", "hook_reasoning_parsers"),
 }
 
 
@@ -35,17 +40,30 @@ def _disabled() -> bool:
     return os.environ.get(DISABLE_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
+def _filtered_out(module_name: str) -> bool:
+    """The engine's own plugin allow-list excludes us: ``VLLM_PLUGINS`` (set, even empty, is a list) as vLLM
+    reads it; ``SGLANG_PLUGINS`` (non-empty) as SGLang reads it. The hook then stays out of the way too."""
+    if module_name.startswith("vllm."):
+        raw = os.environ.get("VLLM_PLUGINS")
+        return raw is not None and "dyn_plugins" not in raw.split(",")
+    raw = os.environ.get("SGLANG_PLUGINS", "")
+    return bool(raw.strip()) and "dyn_plugins" not in {x.strip() for x in raw.split(",")}
+
+
 def _after(module_name: str) -> None:
     """Run the registration for ``module_name``; never raises."""
     try:
-        from dyn_plugins.sglang import plugin
+        import importlib
 
-        getattr(plugin, WATCHED[module_name])()
+        if _filtered_out(module_name):
+            return
+        plugin_module, function = WATCHED[module_name]
+        getattr(importlib.import_module(plugin_module), function)()
     except Exception:  # noqa: BLE001 - an import hook must never break the import it watches
         try:
             import logging
 
-            logging.getLogger("dyn_plugins").exception("dyn-plugins: SGLang registration after importing %s failed", module_name)
+            logging.getLogger("dyn_plugins").exception("dyn-plugins: registration after importing %s failed", module_name)
         except Exception:  # noqa: BLE001
             pass
 

@@ -136,3 +136,27 @@ def register() -> None:
         )
     except Exception:  # noqa: BLE001 - an exception here would abort vLLM's start-up
         logger.exception("dyn-plugins: registering the vLLM parsers failed; Dynamo parser names are unavailable")
+
+
+def hook_tool_parsers() -> None:
+    """Called by :mod:`dyn_plugins._hook` right after vLLM's tool-parser registry module ran.
+
+    Covers processes that look a parser up without loading vLLM's plugins (``get_tool_parser(name)``
+    as Dynamo's vLLM frontend does). Dictionary writes only: imports nothing else of vLLM.
+    """
+    import sys
+
+    for path in ("vllm.tool_parsers", "vllm.entrypoints.openai.tool_parsers"):
+        manager = getattr(sys.modules.get(path), "ToolParserManager", None)
+        if manager is not None:
+            register_tool_parsers(manager)
+            return
+
+
+def hook_reasoning_parsers() -> None:
+    """Like :func:`hook_tool_parsers`, for vLLM's ReasoningParserManager (Dynamo reasoning names as aliases)."""
+    import sys
+
+    manager = getattr(sys.modules.get("vllm.reasoning"), "ReasoningParserManager", None)
+    if manager is not None and all(hasattr(manager, a) for a in ("register_lazy_module", "list_registered", "lazy_parsers")):
+        register_reasoning_parsers(manager)

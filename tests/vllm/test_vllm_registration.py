@@ -31,9 +31,15 @@ t2 = time.perf_counter()
 out = {"before": sorted(before), "after": ToolParserManager.list_registered(),
        "reasoning": ReasoningParserManager.list_registered(), "load_s": t2 - t1, "import_s": t1 - t0,
        "classes": {}}
+tokenizer = None
+if os.environ.get("PROBE_MODEL"):
+    from vllm.tokenizers import get_tokenizer
+    tokenizer = get_tokenizer(os.environ["PROBE_MODEL"])
 for name in json.loads(os.environ.get("PROBE_NAMES", "[]")):
     cls = ToolParserManager.get_tool_parser(name)
     out["classes"][name] = cls.__module__ + "." + cls.__name__
+    if tokenizer is not None and cls.__module__.startswith("dyn_plugins"):
+        cls(tokenizer, None)  # as Dynamo's vLLM frontend constructs it
 try:
     from dyn_plugins.vllm.plugin import LAST
     out["register_s"] = LAST.get("seconds")
@@ -105,3 +111,16 @@ def test_no_parser_module_imported_at_registration() -> None:
     env.pop("VLLM_PLUGINS", None)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, cwd="/")
     assert "LAZY False" in proc.stdout, proc.stderr[-2000:]
+
+
+def test_lookup_without_load_general_plugins(loaded: dict[str, Any], model_dir: Any) -> None:
+    """Dynamo's --dyn-chat-processor vllm path: a fresh process that never loads vLLM's plugins still gets
+    every Dynamo name from get_tool_parser() (the dyn_plugins.pth import hook) and can construct ours."""
+    fresh = probe(env={"PROBE_LOAD": "0", "PROBE_MODEL": str(model_dir)}, names_=ALL_TOOL_NAMES)
+    assert fresh["classes"] == loaded["classes"]
+
+
+def test_hook_off_means_plugins_only(model_dir: Any) -> None:
+    """With DYN_PLUGINS_NO_HOOK=1 and no plugin loading, vLLM knows none of the Dynamo-only names."""
+    fresh = probe(env={"PROBE_LOAD": "0", "DYN_PLUGINS_NO_HOOK": "1"})
+    assert not OURS & (set(fresh["after"]) - {"glm47", "jamba"})

@@ -13,7 +13,8 @@ Dynamo's behaviour (SPEC.md section 2):
   cannot be recovered are removed together with the text after them (up to the next block).
 
 Streaming: calls are emitted as soon as their ``</tool_call>`` arrives. The last word of the text is
-held back while it could still turn out to be the name of a bare body.
+held back while it could still turn out to be the name of a bare body (with tools: only while it is a
+prefix of a tool's name).
 """
 
 from __future__ import annotations
@@ -136,6 +137,18 @@ class Glm47Machine(Machine):
         if self.state == _PROSE and text:
             self.prose(text)
 
+    def _may_be_name(self, word: str) -> bool:
+        """Could ``word`` still become a bare body's function name? With tools, only a prefix of one of them.
+
+        Why: a held word is released only when the next text or the end of the message arrives, and some
+        serving paths never flush the parser at the end (Dynamo 1.6.1's SGLang processor): holding every
+        word would cost a plain answer its last word there. A bare body whose name is not a supplied tool
+        is dropped anyway, so its word is kept as text, in streaming and one-shot alike.
+        """
+        if not _NAME_WORD.fullmatch(word):
+            return False
+        return not self.tools.supplied or any(name.startswith(word) for name in self.tools.schemas)
+
     def _release_word(self) -> None:
         if self.word:
             self._out("".join(self.word) + "".join(self.word_ws))
@@ -160,14 +173,17 @@ class Glm47Machine(Machine):
             self._release_word()
             self._out(head)
             token, starts_fresh = parts[-1], True
+            held = ""
         else:
             token = core
             if self.word and not self.word_ws:
                 starts_fresh = True  # continues the held word
+                held = "".join(self.word)
             else:
                 self._release_word()
                 starts_fresh = self.boundary
-        if starts_fresh and _NAME_WORD.fullmatch(token):
+                held = ""
+        if starts_fresh and self._may_be_name(held + token):
             self.word.append(token)
         else:
             self._release_word()

@@ -11,7 +11,7 @@ from dyn_plugins.samples import TOOLS, sample
 
 pytestmark = pytest.mark.sglang
 
-xgr = pytest.importorskip("xgrammar")
+import xgrammar as xgr  # noqa: E402
 from xgrammar.testing import _is_grammar_accept_string as accepts  # noqa: E402
 
 from dyn_plugins.sglang import grammar  # noqa: E402

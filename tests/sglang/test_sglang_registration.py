@@ -17,7 +17,7 @@ import pytest
 from dyn_plugins import names
 
 pytestmark = pytest.mark.sglang
-pytest.importorskip("sglang")
+import sglang  # noqa: E402,F401  (the SGLang venv has it: a missing engine must fail, not skip)
 
 TOOL_NAMES = names.all_names("tool")
 SERVABLE = [n for n in TOOL_NAMES if names.lookup(n).ours or names.lookup(n).sglang]  # type: ignore[union-attr]

@@ -1,0 +1,1 @@
+"""dyn-plugins benchmarks (not shipped in the wheel): ``python -m benchmarks.streaming``."""

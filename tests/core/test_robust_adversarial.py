@@ -1,0 +1,122 @@
+"""Adversarial sizes: 1 MB of near-markers, huge string arguments, every format, in bounded time.
+
+A parser with a backtracking regex or a quadratic rescan of its buffer takes seconds to minutes on
+these inputs; a linear one takes tens of milliseconds. The bound (1 s per 1 MB one-shot parse, 3 s
+for the same input streamed in 4-character chunks) is generous on purpose: it catches a blow-up,
+not a slow CI machine.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from dyn_plugins.formats import FORMAT_NAMES, ParseResult, assemble, get_format
+from dyn_plugins.samples import TOOLS, sample
+
+FORMATS = (*FORMAT_NAMES, "deepseek_v4")
+MB = 1_000_000
+PARSE_BOUND_S = 1.0
+STREAM_BOUND_S = 3.0
+
+
+def near_markers(fmt: str) -> list[str]:
+    """Strings one edit away from each of the format's markers: cut short, last char wrong, first char
+    dropped, a middle char doubled, the opening char alone; plus JSON openers (the JSON family)."""
+    out: list[str] = []
+    for m in get_format(fmt).special_markers:
+        mid = len(m) // 2
+        out += [m[:-1], m[:-1] + "x", m[1:], m[:mid] + m[mid] + m[mid:], m[0], m[0] + " "]
+    return out + ["{", '{"name', "[", '"arguments": {', "\\"]
+
+
+def near_marker_text(fmt: str, start: str = "") -> str:
+    """``start`` followed by near-markers and words until the text is at least 1 MB of UTF-8."""
+    pieces = near_markers(fmt)
+    unit = " w ".join(pieces) + " words between\n"
+    reps = MB // len(unit.encode()) + 1
+    return start + unit * reps
+
+
+def stream(fmt: str, text: str, size: int) -> ParseResult:
+    s = get_format(fmt).stream(TOOLS)
+    events = []
+    for i in range(0, len(text), size):
+        events.extend(s.feed(text[i : i + size]))
+    events.extend(s.finish())
+    assert not s._failed, f"{fmt}: the format machine raised"
+    return assemble(events)
+
+
+def timed(fn, *args):  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - t0
+
+
+def _shapes(fmt: str) -> dict[str, str]:
+    first = get_format(fmt).triggers[0]
+    return {
+        "outside-calls": near_marker_text(fmt),
+        "inside-a-call": near_marker_text(fmt, start=first),
+    }
+
+
+@pytest.mark.parametrize("shape", ["outside-calls", "inside-a-call"])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_one_mb_of_near_markers_parses_fast(fmt: str, shape: str) -> None:
+    """1 MB of near-markers (outside calls, and after a real start marker): one-shot parse < 1 s,
+    4-char streaming < 3 s, and both give the same result (no blow-up on either path)."""
+    text = _shapes(fmt)[shape]
+    assert len(text.encode()) >= MB
+    one_shot, t_parse = timed(get_format(fmt).parse, text, TOOLS)
+    streamed, t_stream = timed(stream, fmt, text, 4)
+    assert t_parse < PARSE_BOUND_S, f"{fmt} {shape}: parse took {t_parse:.2f} s"
+    assert t_stream < STREAM_BOUND_S, f"{fmt} {shape}: 4-char streaming took {t_stream:.2f} s"
+    assert streamed == one_shot
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "harmony"])
+def test_near_markers_outside_calls_lose_no_text(fmt: str) -> None:
+    """Near-markers are not markers: with no call in the output, every character comes back as text
+    (outer whitespace trimmed). Not harmony: marker-free output is no harmony message at all (as in Dynamo)."""
+    text = " w ".join(p for p in near_markers(fmt) if p[:1] not in "{[") * 50
+    result = get_format(fmt).parse(text, TOOLS)
+    if result.calls:  # a near-marker that is a complete trigger of this format would be a bug in near_markers
+        pytest.fail(f"{fmt}: near-markers produced calls: {result.calls[:2]}")
+    assert result.normal_text == text.strip()
+
+
+HUGE = ("Lorem ipsum dolor sit amet, 東京 café — " * 30000)[:MB]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_huge_string_argument(fmt: str) -> None:
+    """A 1 MB string argument (an agent writing a file) comes back intact, one-shot and streamed, fast."""
+    base = "deepseek_v3_2" if fmt == "deepseek_v4" else fmt
+    text = sample(base, "single").text.replace("Paris", HUGE)
+    if fmt == "deepseek_v4":
+        text = text.replace("function_calls>", "tool_calls>")
+    result, t_parse = timed(get_format(fmt).parse, text, TOOLS)
+    streamed, t_stream = timed(stream, fmt, text, 3)
+    assert t_parse < PARSE_BOUND_S and t_stream < STREAM_BOUND_S, (t_parse, t_stream)
+    assert [c.name for c in result.calls] == ["get_weather"]
+    assert json.loads(result.calls[0].arguments)["city"] == HUGE
+    assert streamed == result
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_huge_prose_is_kept_whole(fmt: str) -> None:
+    """1 MB of prose before a call: all of it is the normal text (harmony: the analysis reasoning)."""
+    call = sample("deepseek_v3_2" if fmt == "deepseek_v4" else fmt, "single").text
+    if fmt == "deepseek_v4":
+        call = call.replace("function_calls>", "tool_calls>")
+    if fmt == "harmony":
+        call = call.replace("The user wants the weather in Paris.", HUGE)
+        result = stream(fmt, call, 5)
+        assert result.reasoning_text == HUGE and len(result.calls) == 1
+        return
+    result = stream(fmt, HUGE + "\n" + call, 5)
+    assert result.normal_text.strip() == HUGE.strip() and len(result.calls) == 1

@@ -1,0 +1,122 @@
+"""100 requests at once through our vLLM parser classes share no state (one instance per request, as vLLM does).
+
+Streams of every format are interleaved chunk by chunk, run in 100 threads, and in 100 asyncio tasks;
+each stream's assembled deltas must equal a lone ``extract_tool_calls`` of its own text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+from dyn_plugins.samples import TOOLS, distinct_streams
+
+pytestmark = pytest.mark.vllm
+
+N_STREAMS = 100
+Outcome = tuple[str, list[tuple[str, str]]]
+
+
+@pytest.fixture(scope="module")
+def env(model_dir: Path) -> dict[str, Any]:
+    from transformers import AutoTokenizer
+
+    from dyn_plugins.vllm.compat import ChatCompletionRequest
+    from dyn_plugins.vllm.parser import PARSERS
+
+    request = ChatCompletionRequest(model="m", messages=[{"role": "user", "content": "hi"}], tools=TOOLS)
+    return {"tok": AutoTokenizer.from_pretrained(str(model_dir)), "request": request, "parsers": PARSERS}
+
+
+def jobs(seed: int, env: dict[str, Any]) -> list[tuple[str, list[str], Outcome]]:
+    """(format, chunks, expected outcome) for 100 distinct inputs over every format."""
+    out = []
+    for fmt, text, chunks in distinct_streams(N_STREAMS, seed, "request"):
+        info = env["parsers"][fmt](env["tok"], TOOLS).extract_tool_calls(text, env["request"])
+        expected = (info.content or "", [(c.function.name, c.function.arguments) for c in info.tool_calls])
+        out.append((fmt, chunks, expected))
+    return out
+
+
+class Collector:
+    """Drives one parser instance through ``extract_tool_calls_streaming`` and assembles its deltas."""
+
+    def __init__(self, parser: Any, request: Any) -> None:
+        self.parser, self.request = parser, parser.adjust_request(request.model_copy(deep=True))
+        self.text = ""
+        self.content: list[str] = []
+        self.calls: dict[int, list[str]] = {}
+
+    def _take(self, delta: Any) -> None:
+        if delta is None:
+            return
+        self.content.append(delta.content or "")
+        for tc in delta.tool_calls or []:
+            entry = self.calls.setdefault(tc.index, ["", ""])
+            if tc.function is not None:
+                entry[0] += tc.function.name or ""
+                entry[1] += tc.function.arguments or ""
+
+    def feed(self, chunk: str) -> None:
+        prev, self.text = self.text, self.text + chunk
+        self._take(self.parser.extract_tool_calls_streaming(prev, self.text, chunk, [], [], [], self.request))
+
+    def finish(self) -> Outcome:
+        self._take(self.parser.finish_streaming())
+        return "".join(self.content), [tuple(self.calls[i]) for i in sorted(self.calls)]  # type: ignore[misc]
+
+
+def test_vllm_interleaved_requests(env: dict[str, Any]) -> None:
+    """Round-robin over 100 live parser instances: each gives its own one-shot result."""
+    work = jobs(1, env)
+    cols = [Collector(env["parsers"][f](env["tok"], TOOLS), env["request"]) for f, _, _ in work]
+    for k in range(max(len(c) for _, c, _ in work)):
+        for col, (_, chunks, _) in zip(cols, work):
+            if k < len(chunks):
+                col.feed(chunks[k])
+    assert [c.finish() for c in cols] == [e for _, _, e in work]
+
+
+def test_vllm_requests_in_100_threads(env: dict[str, Any]) -> None:
+    """100 threads started together, each streaming one request, switching between chunks."""
+    work = jobs(2, env)
+    results: list[Outcome | None] = [None] * len(work)
+    barrier = threading.Barrier(len(work))
+
+    def run(i: int) -> None:
+        fmt, chunks, _ = work[i]
+        col = Collector(env["parsers"][fmt](env["tok"], TOOLS), env["request"])
+        barrier.wait()
+        for chunk in chunks:
+            col.feed(chunk)
+            threading.Event().wait(0)
+        results[i] = col.finish()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert results == [e for _, _, e in work]
+
+
+def test_vllm_requests_in_100_asyncio_tasks(env: dict[str, Any]) -> None:
+    """100 tasks on one loop, awaiting between chunks (vLLM's serving layer is asyncio)."""
+    work = jobs(3, env)
+
+    async def run(fmt: str, chunks: list[str]) -> Outcome:
+        col = Collector(env["parsers"][fmt](env["tok"], TOOLS), env["request"])
+        for chunk in chunks:
+            col.feed(chunk)
+            await asyncio.sleep(0)
+        return col.finish()
+
+    async def main() -> list[Outcome]:
+        return list(await asyncio.gather(*(run(f, c) for f, c, _ in work)))
+
+    assert asyncio.run(main()) == [e for _, _, e in work]

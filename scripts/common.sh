@@ -30,9 +30,63 @@ make_venv() {
     echo fresh
 }
 
+# prune_venv DIR: with DYN_PLUGINS_PRUNE_VENVS=1 (set by .ci/run), remove DIR once its tests are done, so that a CI
+# machine holds one engine venv at a time (they are 0.3 to 6 GB each) instead of all of them.
+prune_venv() {
+    if [[ "${DYN_PLUGINS_PRUNE_VENVS:-0}" == 1 ]]; then
+        echo "prune_venv: removing $1 ($(du -sh "$1" 2>/dev/null | cut -f1))" >&2
+        rm -rf "$1"
+    fi
+}
+
 # install_wheel DIR: (re)install the freshly built wheel, without touching the venv's other packages.
 install_wheel() {
     local dir="$1" whl
     whl="$(build_wheel)"
     "$dir/bin/python" -m pip install -q --no-deps --force-reinstall "$whl" >&2
+}
+
+# SGLang's serving front end (CLI, OpenAI chat serving, function-call and reasoning parsers, tokenizer, templates)
+# without its GPU kernels: sglang itself with --no-deps, then these packages at the versions that sglang release
+# pins (read from its own metadata, so one list serves every SGLang version). Half the disk of a full install
+# (about 6 GB: the CUDA torch stays, because sglang's config import needs torchvision and the index's torchvision
+# only loads with the CUDA torch), and no downloads from outside the index (sglang 0.5.21's cuda-tile does that).
+SGLANG_FRONTEND=(
+    torch torchvision transformers tokenizers openai openai-harmony xgrammar partial_json_parser pybase64 orjson
+    pydantic fastapi uvicorn python-multipart interegular einops numpy pillow psutil setproctitle sentencepiece regex
+    requests IPython msgspec pyzmq aiohttp uvloop tqdm compressed-tensors gguf jsonschema dill
+)
+
+# pip's "Location ... is ignored" lines about this machine's extra index, and its report of the requirements that
+# a --no-deps install leaves out on purpose: noise.
+pip_quiet() {
+    grep -v -e "is ignored: it is neither a file nor a directory" -e "^sglang [0-9.]* requires " \
+        -e "^ERROR: pip's dependency resolver does not currently take into account" >&2 || true
+}
+
+# install_sglang_frontend DIR VERSION [EXTRA_PACKAGE...]
+install_sglang_frontend() {
+    local dir="$1" version="$2"; shift 2
+    "$dir/bin/python" -m pip install -q --no-deps "sglang==$version" packaging 2>&1 | pip_quiet
+    local reqs
+    mapfile -t reqs < <("$dir/bin/python" - "${SGLANG_FRONTEND[@]}" <<'PY'
+import sys
+from importlib.metadata import requires
+from packaging.requirements import Requirement
+wanted = {n.lower().replace("_", "-"): n for n in sys.argv[1:]}
+pinned = {}
+for line in requires("sglang") or []:
+    req = Requirement(line)
+    key = req.name.lower().replace("_", "-")
+    if key in wanted and (req.marker is None or req.marker.evaluate({"extra": ""})):
+        pinned[key] = f"{req.name}{req.specifier}"
+print("\n".join(pinned.get(k, n) for k, n in wanted.items()))
+PY
+    )
+    # The machine's find-links directory holds a CPU torch that pip would prefer: point find-links at an empty
+    # directory for this install (torch from the index, the build that its torchvision loads with).
+    local no_links
+    no_links="$(mktemp -d)"
+    PIP_FIND_LINKS="$no_links" "$dir/bin/python" -m pip install -q "${reqs[@]}" "$@" 2>&1 | pip_quiet
+    rmdir "$no_links"
 }

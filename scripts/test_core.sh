@@ -4,4 +4,7 @@
 source "$(dirname "$0")/common.sh"
 VENV="$("$ROOT/scripts/venv_core.sh" | tail -1)"
 cd "$ROOT"
-exec "$VENV/bin/pytest" -q -m "not vllm and not sglang and not dynamo" tests/core tests/cli "$@"
+rc=0
+"$VENV/bin/pytest" -q -m "not vllm and not sglang and not dynamo" tests/core tests/cli "$@" || rc=$?
+prune_venv "$VENV"
+exit $rc

@@ -3,4 +3,7 @@
 source "$(dirname "$0")/common.sh"
 VENV="$("$ROOT/scripts/venv_sglang.sh" | tail -1)"
 cd "$ROOT"
-exec "$VENV/bin/pytest" -q -m sglang -p no:cacheprovider -W ignore::DeprecationWarning -W ignore::UserWarning tests/sglang "$@"
+rc=0
+"$VENV/bin/pytest" -q -m sglang -p no:cacheprovider -W ignore::DeprecationWarning -W ignore::UserWarning tests/sglang "$@" || rc=$?
+prune_venv "$VENV"
+exit $rc

@@ -18,7 +18,8 @@ ALL_TOOL_NAMES = [n for n in names.all_names("tool") if n != "qwen3"]  # qwen3: 
 OURS = {"glm47", "jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "deepseek_v3_2", "default"}
 
 PROBE = r"""
-import json, os, sys, time
+import json, logging, os, sys, time
+logging.basicConfig(level=logging.INFO, stream=sys.stderr)  # as `vllm serve` configures logging before serving
 t0 = time.perf_counter()
 from vllm.tool_parsers import ToolParserManager
 from vllm.reasoning import ReasoningParserManager
@@ -56,7 +57,7 @@ def probe(env: dict[str, str] | None = None, names_: list[str] | None = None) ->
     proc = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=full, timeout=300, cwd="/")
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = next(l for l in proc.stdout.splitlines() if l.startswith("PROBE"))
-    return json.loads(line[len("PROBE") :])
+    return {**json.loads(line[len("PROBE") :]), "output": proc.stdout + proc.stderr}
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +83,13 @@ def test_every_name_resolves_to_the_right_class(loaded: dict[str, Any]) -> None:
 def test_vllm_names_untouched_except_ours(loaded: dict[str, Any]) -> None:
     """Registration only adds names: every name vLLM had is still registered."""
     assert set(loaded["before"]) <= set(loaded["after"])
+
+
+@pytest.mark.parametrize("name", ["glm47", "jamba"])
+def test_replacement_of_vllm_parser_is_logged(loaded: dict[str, Any], name: str) -> None:
+    # The import hook takes the name over first (silently); the entry point's register() still says so, once.
+    line = f"--tool-call-parser {name} now uses Dynamo's {name} parser instead of vLLM's own"
+    assert loaded["output"].count(line) == 1, loaded["output"][-3000:]
 
 
 def test_reasoning_aliases_registered(loaded: dict[str, Any]) -> None:

@@ -137,17 +137,23 @@ class Glm47Machine(Machine):
         if self.state == _PROSE and text:
             self.prose(text)
 
-    def _may_be_name(self, word: str) -> bool:
-        """Could ``word`` still become a bare body's function name? With tools, only a prefix of one of them.
+    def _may_be_name(self, token: str) -> bool:
+        """Could the held word followed by ``token`` still become a bare body's function name? With tools,
+        only while it is a prefix of one of them.
 
         Why: a held word is released only when the next text or the end of the message arrives, and some
         serving paths never flush the parser at the end (Dynamo 1.6.1's SGLang processor): holding every
         word would cost a plain answer its last word there. A bare body whose name is not a supplied tool
-        is dropped anyway, so its word is kept as text, in streaming and one-shot alike.
+        is dropped anyway, so its word is kept as text, in streaming and one-shot alike. Only ``token`` is
+        matched: the held part already was, and with tools it is no longer than a tool's name, so a long
+        word streamed in small chunks costs linear time.
         """
-        if not _NAME_WORD.fullmatch(word):
+        if not _NAME_WORD.fullmatch(token):
             return False
-        return not self.tools.supplied or any(name.startswith(word) for name in self.tools.schemas)
+        if not self.tools.supplied:
+            return True
+        word = "".join(self.word) + token
+        return any(name.startswith(word) for name in self.tools.schemas)
 
     def _release_word(self) -> None:
         if self.word:
@@ -173,17 +179,14 @@ class Glm47Machine(Machine):
             self._release_word()
             self._out(head)
             token, starts_fresh = parts[-1], True
-            held = ""
         else:
             token = core
             if self.word and not self.word_ws:
                 starts_fresh = True  # continues the held word
-                held = "".join(self.word)
             else:
                 self._release_word()
                 starts_fresh = self.boundary
-                held = ""
-        if starts_fresh and self._may_be_name(held + token):
+        if starts_fresh and self._may_be_name(token):
             self.word.append(token)
         else:
             self._release_word()

@@ -40,8 +40,8 @@ def near_marker_text(fmt: str, start: str = "") -> str:
     return start + unit * reps
 
 
-def stream(fmt: str, text: str, size: int) -> ParseResult:
-    s = get_format(fmt).stream(TOOLS)
+def stream(fmt: str, text: str, size: int, tools: object = TOOLS) -> ParseResult:
+    s = get_format(fmt).stream(tools)
     events = []
     for i in range(0, len(text), size):
         events.extend(s.feed(text[i : i + size]))
@@ -105,6 +105,22 @@ def test_huge_string_argument(fmt: str) -> None:
     assert [c.name for c in result.calls] == ["get_weather"]
     assert json.loads(result.calls[0].arguments)["city"] == HUGE
     assert streamed == result
+
+
+LONG_WORD = ("get_weather_" + "a1b2c3" * (MB // 6))[:MB]  # one identifier-like word: no space, no marker
+
+
+@pytest.mark.parametrize("with_tools", [True, False], ids=["tools", "no-tools"])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_one_mb_word_streams_fast(fmt: str, with_tools: bool) -> None:
+    """A 1 MB word with no space (a blob, a long identifier) streamed in 4-char chunks: a parser that holds a
+    trailing word (glm47: it may name a bare body's function) must not rescan what it holds on every chunk."""
+    tools = TOOLS if with_tools else None
+    one_shot, t_parse = timed(get_format(fmt).parse, LONG_WORD, tools)
+    streamed, t_stream = timed(stream, fmt, LONG_WORD, 4, tools)
+    assert t_parse < PARSE_BOUND_S, f"{fmt}: parse took {t_parse:.2f} s"
+    assert t_stream < STREAM_BOUND_S, f"{fmt}: 4-char streaming took {t_stream:.2f} s"
+    assert streamed == one_shot
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -28,14 +28,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dyn_plugins.formats import FORMAT_NAMES, ParseResult, assemble, get_format
-from dyn_plugins.samples import TOOLS, samples
+from checked_streams import FORMATS, parse_chunks, sample_texts
+from dyn_plugins.formats import ParseResult, get_format
+from dyn_plugins.samples import TOOLS
 
 SCALE = float(os.environ.get("DYN_PLUGINS_FUZZ_SCALE", "5"))
 #: rotates every hour (UTC) so successive CI runs explore new inputs; printed at the end and in every
 #: failure message: rerun with DYN_PLUGINS_FUZZ_SEED=<seed> to reproduce
 SEED = int(os.environ.get("DYN_PLUGINS_FUZZ_SEED") or os.environ.get("DYN_FUZZ_SEED") or time.strftime("%Y%m%d%H", time.gmtime()))
-FORMATS = (*FORMAT_NAMES, "deepseek_v4")
 #: Rust's str::trim whitespace (the formats trim with it, not with Python's str.strip)
 WS = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 
@@ -73,14 +73,8 @@ def no_logged_errors() -> Iterator[None]:
 
 
 def run(fmt: str, chunks: list[str], tools: object = TOOLS) -> ParseResult:
-    """Stream ``chunks`` through a fresh stream; fail if the machine itself raised."""
-    stream = get_format(fmt).stream(tools)
-    events = []
-    for chunk in chunks:
-        events.extend(stream.feed(chunk))
-    events.extend(stream.finish())
-    assert not stream._failed, f"{fmt} (DYN_PLUGINS_FUZZ_SEED={SEED}): the format machine raised on {''.join(chunks)[:200]!r}"
-    return assemble(events)
+    """Stream ``chunks`` through a fresh stream; fail if the machine itself raised (naming the seed)."""
+    return parse_chunks(fmt, chunks, tools, f" (DYN_PLUGINS_FUZZ_SEED={SEED})")
 
 
 def chunking(text: str, rng: random.Random) -> list[str]:
@@ -107,13 +101,6 @@ def check(fmt: str, text: str, rng: random.Random) -> ParseResult:
 
 
 # -- generators --------------------------------------------------------------------------------------
-
-
-def realistic(fmt: str) -> list[str]:
-    """Recorded samples of ``fmt`` (deepseek_v4: the V3.2 ones respelled)."""
-    if fmt == "deepseek_v4":
-        return [s.text.replace("function_calls>", "tool_calls>") for s in samples("deepseek_v3_2")]
-    return [s.text for s in samples(fmt)]
 
 
 _TEXT_PIECES = (
@@ -201,7 +188,7 @@ def test_truncation_at_every_position(fmt: str) -> None:
     rng = random.Random(f"{SEED}-{fmt}-trunc")
     n = 0
     for _ in range(max(1, int(SCALE))):
-        for text in realistic(fmt):
+        for text in sample_texts(fmt):
             for cut in range(len(text) + 1):
                 check(fmt, text[:cut], rng)
                 n += 1
@@ -211,14 +198,14 @@ def test_truncation_at_every_position(fmt: str) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_corrupted_json(fmt: str) -> None:
     """Realistic outputs with broken JSON (missing quotes/braces, stray escapes, bad literals)."""
-    texts = realistic(fmt)
+    texts = sample_texts(fmt)
     _loop(fmt, "json", _n(1500), lambda rng: corrupt_json(rng.choice(texts), rng))
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_invalid_utf8_and_surrogates(fmt: str) -> None:
     """Outputs whose bytes were broken and decoded leniently (surrogate escapes, U+FFFD, lone surrogates)."""
-    texts = realistic(fmt)
+    texts = sample_texts(fmt)
     _loop(fmt, "utf8", _n(600), lambda rng: garbled(rng, rng.choice(texts)))
 
 
@@ -244,7 +231,8 @@ def test_prose_before_a_call_is_kept(fmt: str) -> None:
     """Prose (no marker characters) before a real call is never lost: it starts the normal text."""
     starts = {m[0] for m in get_format(fmt).special_markers} | set("{[")
     alphabet = [c for c in "abcdefghij XYZ_.,;!?-0123456789\n\"'é東" if c not in starts]
-    calls = [t for t in realistic(fmt) if get_format(fmt).parse(t, TOOLS).calls and not get_format(fmt).parse(t, TOOLS).normal_text]
+    parsed = [(t, get_format(fmt).parse(t, TOOLS)) for t in sample_texts(fmt)]
+    calls = [t for t, r in parsed if r.calls and not r.normal_text]
     rng = random.Random(f"{SEED}-{fmt}-before")
     n = _n(400)
     for _ in range(n):
@@ -268,8 +256,8 @@ def test_deep_nesting(fmt: str, shape: str) -> None:
         "string-escapes": '{"x": "' + "\\\\" * depth + '"}',
     }[shape]
     texts = [nested, nested[: len(nested) // 2]]  # complete and truncated
-    texts += [t.replace('{"city": "Paris", "days": 3}', nested) for t in realistic(fmt)]
-    texts += [t.replace('{"city": "Tokyo"}', nested).replace("Tokyo", nested) for t in realistic(fmt)]
+    texts += [t.replace('{"city": "Paris", "days": 3}', nested) for t in sample_texts(fmt)]
+    texts += [t.replace('{"city": "Tokyo"}', nested).replace("Tokyo", nested) for t in sample_texts(fmt)]
     rng = random.Random(f"{SEED}-{fmt}-deep-{shape}")
     for text in texts:
         check(fmt, text, rng)
@@ -311,7 +299,7 @@ def test_tools_variants_do_not_matter_for_safety() -> None:
     n = 0
     for fmt in FORMATS:
         for tools in (None, [], odd, TOOLS):
-            for text in realistic(fmt):
+            for text in sample_texts(fmt):
                 assert run(fmt, chunking(text, rng), tools) == run(fmt, [text], tools)
                 n += 1
     COUNTS["tools"] = n

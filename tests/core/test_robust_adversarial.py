@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-from dyn_plugins.formats import FORMAT_NAMES, ParseResult, assemble, get_format
-from dyn_plugins.samples import TOOLS, sample
+from checked_streams import FORMATS, parse_chunks, sample_text
+from dyn_plugins.formats import ParseResult, get_format
+from dyn_plugins.samples import TOOLS
 
-FORMATS = (*FORMAT_NAMES, "deepseek_v4")
 MB = 1_000_000
 PARSE_BOUND_S = 1.0
 STREAM_BOUND_S = 3.0
@@ -41,13 +41,7 @@ def near_marker_text(fmt: str, start: str = "") -> str:
 
 
 def stream(fmt: str, text: str, size: int, tools: object = TOOLS) -> ParseResult:
-    s = get_format(fmt).stream(tools)
-    events = []
-    for i in range(0, len(text), size):
-        events.extend(s.feed(text[i : i + size]))
-    events.extend(s.finish())
-    assert not s._failed, f"{fmt}: the format machine raised"
-    return assemble(events)
+    return parse_chunks(fmt, (text[i : i + size] for i in range(0, len(text), size)), tools)
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]
@@ -95,10 +89,7 @@ HUGE = ("Lorem ipsum dolor sit amet, 東京 café — " * 30000)[:MB]
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_huge_string_argument(fmt: str) -> None:
     """A 1 MB string argument (an agent writing a file) comes back intact, one-shot and streamed, fast."""
-    base = "deepseek_v3_2" if fmt == "deepseek_v4" else fmt
-    text = sample(base, "single").text.replace("Paris", HUGE)
-    if fmt == "deepseek_v4":
-        text = text.replace("function_calls>", "tool_calls>")
+    text = sample_text(fmt, "single").replace("Paris", HUGE)
     result, t_parse = timed(get_format(fmt).parse, text, TOOLS)
     streamed, t_stream = timed(stream, fmt, text, 3)
     assert t_parse < PARSE_BOUND_S and t_stream < STREAM_BOUND_S, (t_parse, t_stream)
@@ -126,9 +117,7 @@ def test_one_mb_word_streams_fast(fmt: str, with_tools: bool) -> None:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_huge_prose_is_kept_whole(fmt: str) -> None:
     """1 MB of prose before a call: all of it is the normal text (harmony: the analysis reasoning)."""
-    call = sample("deepseek_v3_2" if fmt == "deepseek_v4" else fmt, "single").text
-    if fmt == "deepseek_v4":
-        call = call.replace("function_calls>", "tool_calls>")
+    call = sample_text(fmt, "single")
     if fmt == "harmony":
         call = call.replace("The user wants the weather in Paris.", HUGE)
         result = stream(fmt, call, 5)

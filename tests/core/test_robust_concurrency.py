@@ -8,11 +8,12 @@ scenario, a stream-specific prefix and argument value) so any leak of state show
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from dataclasses import dataclass
 
-from dyn_plugins.formats import ParseResult, assemble, get_format
+import pytest
+
+from concurrent_streams import DRIVERS, Driver
+from dyn_plugins.formats import Event, ParseResult, assemble, get_format
 from dyn_plugins.samples import TOOLS, distinct_streams
 
 N_STREAMS = 100
@@ -34,58 +35,23 @@ def jobs(seed: int) -> list[Job]:
     return out
 
 
-def test_interleaved_streams_in_one_thread() -> None:
-    """Round-robin: chunk k of every stream before chunk k+1 of any; every stream alive at once."""
-    work = jobs(1)
-    streams = [get_format(j.fmt).stream(TOOLS) for j in work]
-    events: list[list] = [[] for _ in work]
-    for k in range(max(len(j.chunks) for j in work)):
-        for i, j in enumerate(work):
-            if k < len(j.chunks):
-                events[i].extend(streams[i].feed(j.chunks[k]))
-    for i, s in enumerate(streams):
-        events[i].extend(s.finish())
-    assert [assemble(e) for e in events] == [j.expected for j in work]
+class Collector:
+    """One stream of the shared format object; its events assembled at the end."""
+
+    def __init__(self, fmt: str) -> None:
+        self.stream = get_format(fmt).stream(TOOLS)
+        self.events: list[Event] = []
+
+    def feed(self, chunk: str) -> None:
+        self.events.extend(self.stream.feed(chunk))
+
+    def finish(self) -> ParseResult:
+        return assemble(self.events + self.stream.finish())
 
 
-def test_streams_in_100_threads() -> None:
-    """100 threads started together (a barrier), each streaming its own input with forced switches."""
-    work = jobs(2)
-    results: list[ParseResult | None] = [None] * len(work)
-    barrier = threading.Barrier(len(work))
-
-    def run(i: int) -> None:
-        stream = get_format(work[i].fmt).stream(TOOLS)
-        barrier.wait()
-        ev = []
-        for chunk in work[i].chunks:
-            ev.extend(stream.feed(chunk))
-            threading.Event().wait(0)  # yield the GIL between chunks
-        ev.extend(stream.finish())
-        results[i] = assemble(ev)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert results == [j.expected for j in work]
-
-
-def test_streams_in_100_asyncio_tasks() -> None:
-    """100 tasks on one event loop, each awaiting between chunks (how an async server interleaves)."""
-    work = jobs(3)
-
-    async def run(job: Job) -> ParseResult:
-        stream = get_format(job.fmt).stream(TOOLS)
-        ev = []
-        for chunk in job.chunks:
-            ev.extend(stream.feed(chunk))
-            await asyncio.sleep(0)
-        ev.extend(stream.finish())
-        return assemble(ev)
-
-    async def main() -> list[ParseResult]:
-        return list(await asyncio.gather(*(run(j) for j in work)))
-
-    assert asyncio.run(main()) == [j.expected for j in work]
+@pytest.mark.parametrize("seed, drive", DRIVERS)
+def test_concurrent_streams_match_lone_parses(seed: int, drive: Driver) -> None:
+    """100 streams alive at once (round-robin chunks, 100 threads, 100 asyncio tasks): each gives its own
+    one-shot result."""
+    work = jobs(seed)
+    assert drive(lambda i: Collector(work[i].fmt), [j.chunks for j in work]) == [j.expected for j in work]

@@ -1,18 +1,17 @@
 """100 requests at once through our SGLang detector classes share no state (one detector per request).
 
-Streams of every format are interleaved chunk by chunk, run in 100 threads, and in 100 asyncio tasks;
-each stream's assembled results must equal a lone ``detect_and_parse`` of its own text.
+Streams of every format are interleaved chunk by chunk, run in 100 threads, and in 100 asyncio tasks
+(``tests/concurrent_streams.py``); each stream's assembled results must equal a lone ``detect_and_parse``
+of its own text.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from typing import Any
 
 import pytest
 
-
+from concurrent_streams import DRIVERS, Driver
 from dyn_plugins.samples import TOOLS, distinct_streams
 
 pytestmark = pytest.mark.sglang
@@ -67,52 +66,9 @@ class Collector:
         return "".join(self.normal), [tuple(self.calls[i]) for i in sorted(self.calls)]  # type: ignore[misc]
 
 
-def test_sglang_interleaved_requests(tools: list[Any]) -> None:
-    """Round-robin over 100 live detectors: each gives its own one-shot result."""
-    work = jobs(1, tools)
-    cols = [Collector(f, tools) for f, _, _ in work]
-    for k in range(max(len(c) for _, c, _ in work)):
-        for col, (_, chunks, _) in zip(cols, work):
-            if k < len(chunks):
-                col.feed(chunks[k])
-    assert [c.finish() for c in cols] == [e for _, _, e in work]
-
-
-def test_sglang_requests_in_100_threads(tools: list[Any]) -> None:
-    """100 threads started together (SGLang's tokenizer workers may be threads), switching between chunks."""
-    work = jobs(2, tools)
-    results: list[Outcome | None] = [None] * len(work)
-    barrier = threading.Barrier(len(work))
-
-    def run(i: int) -> None:
-        fmt, chunks, _ = work[i]
-        col = Collector(fmt, tools)
-        barrier.wait()
-        for chunk in chunks:
-            col.feed(chunk)
-            threading.Event().wait(0)
-        results[i] = col.finish()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert results == [e for _, _, e in work]
-
-
-def test_sglang_requests_in_100_asyncio_tasks(tools: list[Any]) -> None:
-    """100 tasks on one loop, awaiting between chunks (SGLang's serving layer is asyncio)."""
-    work = jobs(3, tools)
-
-    async def run(fmt: str, chunks: list[str]) -> Outcome:
-        col = Collector(fmt, tools)
-        for chunk in chunks:
-            col.feed(chunk)
-            await asyncio.sleep(0)
-        return col.finish()
-
-    async def main() -> list[Outcome]:
-        return list(await asyncio.gather(*(run(f, c) for f, c, _ in work)))
-
-    assert asyncio.run(main()) == [e for _, _, e in work]
+@pytest.mark.parametrize("seed, drive", DRIVERS)
+def test_sglang_concurrent_requests_match_lone_parses(tools: list[Any], seed: int, drive: Driver) -> None:
+    """100 live detectors (round-robin chunks, 100 threads as SGLang's tokenizer workers may be, 100 asyncio
+    tasks as its serving layer is): each gives its own one-shot result."""
+    work = jobs(seed, tools)
+    assert drive(lambda i: Collector(work[i][0], tools), [chunks for _, chunks, _ in work]) == [e for _, _, e in work]

@@ -1,19 +1,18 @@
 """100 requests at once through our vLLM parser classes share no state (one instance per request, as vLLM does).
 
-Streams of every format are interleaved chunk by chunk, run in 100 threads, and in 100 asyncio tasks;
-each stream's assembled deltas must equal a lone ``extract_tool_calls`` of its own text.
+Streams of every format are interleaved chunk by chunk, run in 100 threads, and in 100 asyncio tasks
+(``tests/concurrent_streams.py``); each stream's assembled deltas must equal a lone ``extract_tool_calls``
+of its own text.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-
+from concurrent_streams import DRIVERS, Driver
 from dyn_plugins.samples import TOOLS, distinct_streams
 
 pytestmark = pytest.mark.vllm
@@ -71,52 +70,10 @@ class Collector:
         return "".join(self.content), [tuple(self.calls[i]) for i in sorted(self.calls)]  # type: ignore[misc]
 
 
-def test_vllm_interleaved_requests(env: dict[str, Any]) -> None:
-    """Round-robin over 100 live parser instances: each gives its own one-shot result."""
-    work = jobs(1, env)
-    cols = [Collector(env["parsers"][f](env["tok"], TOOLS), env["request"]) for f, _, _ in work]
-    for k in range(max(len(c) for _, c, _ in work)):
-        for col, (_, chunks, _) in zip(cols, work):
-            if k < len(chunks):
-                col.feed(chunks[k])
-    assert [c.finish() for c in cols] == [e for _, _, e in work]
-
-
-def test_vllm_requests_in_100_threads(env: dict[str, Any]) -> None:
-    """100 threads started together, each streaming one request, switching between chunks."""
-    work = jobs(2, env)
-    results: list[Outcome | None] = [None] * len(work)
-    barrier = threading.Barrier(len(work))
-
-    def run(i: int) -> None:
-        fmt, chunks, _ = work[i]
-        col = Collector(env["parsers"][fmt](env["tok"], TOOLS), env["request"])
-        barrier.wait()
-        for chunk in chunks:
-            col.feed(chunk)
-            threading.Event().wait(0)
-        results[i] = col.finish()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert results == [e for _, _, e in work]
-
-
-def test_vllm_requests_in_100_asyncio_tasks(env: dict[str, Any]) -> None:
-    """100 tasks on one loop, awaiting between chunks (vLLM's serving layer is asyncio)."""
-    work = jobs(3, env)
-
-    async def run(fmt: str, chunks: list[str]) -> Outcome:
-        col = Collector(env["parsers"][fmt](env["tok"], TOOLS), env["request"])
-        for chunk in chunks:
-            col.feed(chunk)
-            await asyncio.sleep(0)
-        return col.finish()
-
-    async def main() -> list[Outcome]:
-        return list(await asyncio.gather(*(run(f, c) for f, c, _ in work)))
-
-    assert asyncio.run(main()) == [e for _, _, e in work]
+@pytest.mark.parametrize("seed, drive", DRIVERS)
+def test_vllm_concurrent_requests_match_lone_parses(env: dict[str, Any], seed: int, drive: Driver) -> None:
+    """100 live parser instances (round-robin chunks, 100 threads, 100 asyncio tasks: vLLM's serving layer is
+    asyncio): each gives its own one-shot result."""
+    work = jobs(seed, env)
+    make = lambda i: Collector(env["parsers"][work[i][0]](env["tok"], TOOLS), env["request"])  # noqa: E731
+    assert drive(make, [chunks for _, chunks, _ in work]) == [e for _, _, e in work]

@@ -11,6 +11,9 @@ import importlib.util
 import os
 from typing import Any
 
+from dyn_plugins.formats import FORMAT_NAMES
+from dyn_plugins.samples import SCENARIOS
+
 
 def engine_under_test() -> str:
     """``DYN_E2E_ENGINE`` (set by scripts/test_dynamo.sh), else whichever engine this venv has."""
@@ -25,8 +28,8 @@ def engine_under_test() -> str:
 
 ENGINE = engine_under_test()
 
-#: Dynamo-only formats (ours in both engines): recorded outputs in dyn_plugins.samples.
-CORE_NAMES = ("glm47", "jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "deepseek_v3_2", "default")
+#: Dynamo-only formats (ours in both engines): recorded outputs in dyn_plugins.samples (its SCENARIOS).
+CORE_NAMES = FORMAT_NAMES
 #: Dynamo names that are aliases of an engine's own parser, per engine, with a hand-written output key.
 ALIASES: dict[str, dict[str, str]] = {
     # nemotron_nano: Dynamo alias of qwen3_coder (both engines: qwen3_coder)
@@ -35,8 +38,6 @@ ALIASES: dict[str, dict[str, str]] = {
     "vllm": {"nemotron_nano": "qwen3_coder/single", "llama3_json": "llama3_json/single", "phi4": "phi4/single"},
     "sglang": {"nemotron_nano": "qwen3_coder/single", "llama3_json": "llama3_json/single"},
 }
-SCENARIOS = ("single", "parallel", "text_before", "truncated", "plain")
-
 _WEATHER = {"city": "Paris", "days": 3}
 
 #: Extra replayable outputs (key -> text), written to the worker's --replay-file.

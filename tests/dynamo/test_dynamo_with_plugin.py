@@ -22,12 +22,12 @@ from dynamo_cases import (
     FORCED_CHOICE_OUTPUT,
     HANDWRITTEN_EXPECTED,
     KNOWN_FAILURES,
-    SCENARIOS,
     model_id,
     names,
     served_name,
 )
 from dynamo_stack import Stack, Worker, merge_stream, sse_events
+from dyn_plugins.samples import SCENARIOS
 
 pytestmark = pytest.mark.dynamo
 

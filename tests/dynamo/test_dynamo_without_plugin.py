@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,7 @@ import pytest
 
 from dyn_plugins.samples import TOOLS
 from dynamo_cases import ENGINE, SGLANG_OK_WITHOUT_PLUGIN, VLLM_SERVED_WITHOUT_PLUGIN, model_id, names
-from dynamo_stack import START_TIMEOUT_S, Response, Stack, Worker
+from dynamo_stack import Response, Stack, Worker
 
 pytestmark = pytest.mark.dynamo
 
@@ -67,25 +66,16 @@ def bare(engine: str, model_dir: Path, replay_file: Path, tmp_path_factory: pyte
         _pip("install", "--no-deps", "--force-reinstall", str(wheel))
 
 
-def _wait_for(predicate: Any, what: str, stack: Stack) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not predicate():
-        stack.check_alive()
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not seen in {START_TIMEOUT_S:.0f}s\n{stack.tail('frontend')}")
-        time.sleep(1)
-
-
 @pytest.fixture(scope="module")
 def settled(bare: Stack, engine: str) -> Stack:
     """Wait until every model is either listed or has failed set-up at least once (vLLM: KeyError in the log)."""
     if engine == "vllm":
         missing = [n for n in ENGINE_NAMES if n not in VLLM_SERVED_WITHOUT_PLUGIN]
-        _wait_for(lambda: {model_id(n) for n in VLLM_SERVED_WITHOUT_PLUGIN} <= bare.models(), "served models", bare)
+        bare.wait_for(lambda: {model_id(n) for n in VLLM_SERVED_WITHOUT_PLUGIN} <= bare.models(), "served models")
         log = bare.log_text
-        _wait_for(lambda: all(f"Tool parser '{n}' not found" in log() for n in missing), "KeyError for every name", bare)
+        bare.wait_for(lambda: all(f"Tool parser '{n}' not found" in log() for n in missing), "KeyError for every name")
     else:
-        _wait_for(lambda: {model_id(n) for n in ENGINE_NAMES} <= bare.models(), "all models", bare)
+        bare.wait_for(lambda: {model_id(n) for n in ENGINE_NAMES} <= bare.models(), "all models")
     return bare
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dyn_plugins.samples import TOOLS as SAMPLE_TOOLS
+from dyn_plugins.samples import dsml_invoke, dsv31_call, harmony_call
 
 TOOLS: list[dict] = [
     {
@@ -101,27 +102,17 @@ def _glm(intro: str, calls: list[Call]) -> str:
 
 
 def _dsv31(intro: str, calls: list[Call]) -> str:
-    body = "".join(f"<｜tool▁call▁begin｜>{n}<｜tool▁sep｜>{_j(a)}<｜tool▁call▁end｜>" for n, a in calls)
+    body = "".join(dsv31_call(n, _j(a)) for n, a in calls)
     return f"{intro}<｜tool▁calls▁begin｜>{body}<｜tool▁calls▁end｜>"
 
 
 def _dsml(intro: str, calls: list[Call]) -> str:
-    out = [intro, "\n\n<｜DSML｜function_calls>\n"]
-    for name, args in calls:
-        out.append(f'<｜DSML｜invoke name="{name}">\n')
-        for k, v in args.items():
-            is_str = isinstance(v, str)
-            out.append(f'<｜DSML｜parameter name="{k}" string="{"true" if is_str else "false"}">{v if is_str else _j(v)}</｜DSML｜parameter>\n')
-        out.append("</｜DSML｜invoke>\n")
-    out.append("</｜DSML｜function_calls>")
-    return "".join(out)
+    body = "".join(dsml_invoke(n, [(k, v if isinstance(v, str) else _j(v), isinstance(v, str)) for k, v in a.items()]) for n, a in calls)
+    return f"{intro}\n\n<｜DSML｜function_calls>\n{body}</｜DSML｜function_calls>"
 
 
 def _harmony(intro: str, calls: list[Call]) -> str:
-    out = [f"<|channel|>analysis<|message|>{intro}<|end|>"]
-    for name, args in calls:
-        out.append(f"<|start|>assistant<|channel|>commentary to=functions.{name} <|constrain|>json<|message|>{_j(args)}<|call|>")
-    return "".join(out)
+    return f"<|channel|>analysis<|message|>{intro}<|end|>" + "".join(harmony_call(n, _j(a)) for n, a in calls)
 
 
 RENDER: dict[str, Callable[[str, list[Call]], str]] = {

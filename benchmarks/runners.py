@@ -12,6 +12,7 @@ interpreter without vLLM or SGLang. Timing:
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -41,6 +42,17 @@ SGLANG_BUILTIN: dict[str, tuple[str, str, str]] = {
 
 class Unavailable(Exception):
     """This parser cannot run here; the message says why (shown as n/a in the table)."""
+
+
+def _builtin_class(table: dict[str, tuple[str, str, str]], engine: str, fmt: str) -> Any:
+    """The engine's own parser class for ``fmt`` from ``table`` (VLLM_BUILTIN / SGLANG_BUILTIN)."""
+    if fmt not in table:
+        raise Unavailable(f"no {engine} built-in")
+    name, module, cls_name = table[fmt]
+    try:
+        return getattr(importlib.import_module(module), cls_name)
+    except Exception as exc:  # noqa: BLE001
+        raise Unavailable(f"{engine} {name} not importable ({type(exc).__name__})") from exc
 
 
 _pc = time.perf_counter
@@ -157,23 +169,23 @@ def _vllm_env(tokenizer_dir: str) -> dict[str, Any]:
         raise Unavailable(f"vllm not importable ({type(exc).__name__})") from exc
     from transformers import PreTrainedTokenizerFast
 
-    import importlib
-
-    request_cls = None
-    for module in ("vllm.entrypoints.openai.chat_completion.protocol", "vllm.entrypoints.openai.protocol"):
-        try:
-            request_cls = importlib.import_module(module).ChatCompletionRequest
-            break
-        except (ImportError, AttributeError):
-            continue
-    if request_cls is None:
-        raise Unavailable("vLLM ChatCompletionRequest not found")
+    try:  # the request class of this vLLM version, wherever it lives (our compat module knows)
+        from dyn_plugins.vllm.compat import ChatCompletionRequest
+    except Exception as exc:  # noqa: BLE001
+        raise Unavailable(f"vLLM ChatCompletionRequest not found ({type(exc).__name__})") from exc
     tok = PreTrainedTokenizerFast.from_pretrained(tokenizer_dir)
-    request = request_cls(
+    request = ChatCompletionRequest(
         model="bench", messages=[{"role": "user", "content": "go"}], tools=TOOLS, tool_choice="auto"
     )
     _vllm_state.update(tokenizer=tok, request=request, version=vllm.__version__)
     return _vllm_state
+
+
+def _named_calls(delta: Any) -> int:
+    """Tool-call deltas that carry a name (one per call started) in a vLLM DeltaMessage or None."""
+    if delta is None or not delta.tool_calls:
+        return 0
+    return sum(1 for tc in delta.tool_calls if tc.function is not None and tc.function.name)
 
 
 def _drive_vllm(parser: Any, request: Any, case: Case) -> tuple[int, float]:
@@ -193,15 +205,13 @@ def _drive_vllm(parser: Any, request: Any, case: Case) -> tuple[int, float]:
         t0 = _pc()
         delta = call(prev_text, cur_text, chunk, prev_ids, cur_ids, ids, request)
         elapsed += _pc() - t0
-        if delta is not None and delta.tool_calls:
-            names += sum(1 for tc in delta.tool_calls if tc.function is not None and tc.function.name)
+        names += _named_calls(delta)
     finish = getattr(parser, "finish_streaming", None)
     if getattr(parser, "engine_based_streaming", False) and finish is not None:
         t0 = _pc()
         delta = finish()
         elapsed += _pc() - t0
-        if delta is not None and delta.tool_calls:
-            names += sum(1 for tc in delta.tool_calls if tc.function is not None and tc.function.name)
+        names += _named_calls(delta)
     return names, max(0.0, elapsed - TIMER_OVERHEAD * (len(case.chunks) + 1))
 
 
@@ -220,18 +230,10 @@ def prepare_vllm_ours(fmt: str, tokenizer_dir: str) -> Runner:
 
 
 def prepare_vllm_builtin(fmt: str, tokenizer_dir: str) -> Runner:
-    if fmt not in VLLM_BUILTIN:
-        raise Unavailable("no vLLM built-in")
-    env = _vllm_env(tokenizer_dir)
-    import importlib
-
-    name, module, cls_name = VLLM_BUILTIN[fmt]
-    try:
-        cls = getattr(importlib.import_module(module), cls_name)
-    except Exception as exc:  # noqa: BLE001
-        raise Unavailable(f"vLLM {name} not importable ({type(exc).__name__})") from exc
     if fmt == "harmony":
         raise Unavailable("vLLM openai: stub; gpt-oss goes through openai_harmony (needs its encoding files)")
+    env = _vllm_env(tokenizer_dir)
+    cls = _builtin_class(VLLM_BUILTIN, "vLLM", fmt)
 
     def run(case: Case) -> tuple[int, float]:
         return _drive_vllm(cls(env["tokenizer"], TOOLS), env["request"], case)
@@ -282,16 +284,8 @@ def prepare_sglang_ours(fmt: str) -> Runner:
 
 
 def prepare_sglang_builtin(fmt: str) -> Runner:
-    if fmt not in SGLANG_BUILTIN:
-        raise Unavailable("no SGLang built-in")
     tools = _sglang_tools()
-    import importlib
-
-    name, module, cls_name = SGLANG_BUILTIN[fmt]
-    try:
-        cls = getattr(importlib.import_module(module), cls_name)
-    except Exception as exc:  # noqa: BLE001
-        raise Unavailable(f"SGLang {name} not importable ({type(exc).__name__})") from exc
+    cls = _builtin_class(SGLANG_BUILTIN, "SGLang", fmt)
 
     def run(case: Case) -> tuple[int, float]:
         return _drive_sglang(cls(), tools, case, finish=False)
@@ -299,7 +293,7 @@ def prepare_sglang_builtin(fmt: str) -> Runner:
     return run
 
 
-#: runner name -> (label, needs tokenizer dir)
+#: runner name -> column label
 RUNNERS: dict[str, str] = {
     "core": "ours (core)",
     "floor": "floor: per-token str.find",

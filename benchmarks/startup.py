@@ -84,6 +84,13 @@ ENGINES = {
 }
 
 
+def _purelib(python: str, env: dict[str, str]) -> Path:
+    """The site-packages directory of ``python``'s venv (where the wheel is installed)."""
+    out = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                         cwd="/tmp", env=env, capture_output=True, text=True, check=True).stdout.strip()
+    return Path(out)
+
+
 def _run(python: str, code: str, env: dict[str, str]) -> dict:
     full = {**os.environ, **env}
     full.pop("PYTHONPATH", None)  # the installed wheel (with its compiled .pyc files), as users run it
@@ -100,14 +107,15 @@ def engine(name: str, python: str, runs: int) -> dict:
         for _ in range(runs)
     ]
     hooked = [_run(python, _HOOKED.format(preload=cfg["preload"]), cfg["env"]) for _ in range(runs)]
+    hook_median = statistics.median(h["hook_ms"] for h in hooked)
     return {
         "what": f"{name} plugin registration (entry point: import + register(), registries already imported)",
         "register_ms_median": round(statistics.median(reg), 2),
         "register_ms_runs": [round(x, 2) for x in reg],
-        "hook_register_ms_median": round(statistics.median(h["hook_ms"] for h in hooked), 2),
+        "hook_register_ms_median": round(hook_median, 2),
         "hook_calls_last_run": [(n, round(ms, 2)) for n, ms in hooked[-1]["calls"]],
         "target_ms": 50,
-        "pass": statistics.median(reg) < 50 and statistics.median(h["hook_ms"] for h in hooked) < 50,
+        "pass": statistics.median(reg) < 50 and hook_median < 50,
     }
 
 
@@ -116,9 +124,8 @@ _IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
 
 def hook(python: str, runs: int) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DYN_PLUGINS_NO_HOOK")}
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          cwd="/tmp", env=env, capture_output=True, text=True, check=True).stdout.strip()
-    if not (Path(site) / "dyn_plugins.pth").exists():
+    site = _purelib(python, env)
+    if not (site / "dyn_plugins.pth").exists():
         raise SystemExit(f"no dyn_plugins.pth in {site}: install the wheel into that venv first")
     cum: list[int] = []
     for _ in range(max(5, runs // 4)):
@@ -153,10 +160,7 @@ def hook(python: str, runs: int) -> dict:
 
 def installed_differs(python: str) -> list[str]:
     """The .py files of the venv's installed dyn_plugins that differ from this tree's (none: the figures are this code's)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    pkg = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd="/tmp", env=env,
-                         capture_output=True, text=True, check=True).stdout.strip()
-    installed = Path(pkg) / "dyn_plugins"
+    installed = _purelib(python, {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}) / "dyn_plugins"
     out = []
     for src in sorted((ROOT / "dyn_plugins").rglob("*.py")):
         dst = installed / src.relative_to(ROOT / "dyn_plugins")
@@ -172,11 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--out", type=Path, default=None, help="append the JSON result to this file")
     args = ap.parse_args(argv)
-    if args.what == "hook":
-        res = hook(args.python or str(ROOT / ".venv-core/bin/python"), args.runs or 40)
-    else:
-        res = engine(args.what, args.python or str(ENGINES[args.what]["python"]), args.runs or 3)
-    res["installed_differs_from_tree"] = installed_differs(args.python or (str(ROOT / ".venv-core/bin/python") if args.what == "hook" else str(ENGINES[args.what]["python"])))
+    python = args.python or str(ROOT / ".venv-core/bin/python" if args.what == "hook" else ENGINES[args.what]["python"])
+    res = hook(python, args.runs or 40) if args.what == "hook" else engine(args.what, python, args.runs or 3)
+    res["installed_differs_from_tree"] = installed_differs(python)
     line = json.dumps(res)
     print(line)
     if args.out:

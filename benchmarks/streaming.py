@@ -263,6 +263,11 @@ def _index(records: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str
     return out
 
 
+def _ok_series(idx: dict[tuple[str, str, str], dict[str, Any]], fmt: str, runner: str) -> list[dict[str, Any]]:
+    """The measured records of one runner on one format, smallest output first."""
+    return sorted((v for k, v in idx.items() if k[0] == fmt and k[2] == runner and v["status"] == "ok"), key=lambda r: r["tokens"])
+
+
 def _wrong(rec: dict[str, Any]) -> bool:
     """A parser that did not find every call of the output: its time is not comparable."""
     return rec["runner"] not in ("floor", "floor-pass") and rec.get("calls_found", rec["calls"]) != rec["calls"]
@@ -322,8 +327,7 @@ def growth_table(records: list[dict[str, Any]]) -> str:
     for fmt in FORMAT_NAMES:
         cells = []
         for n in names:
-            ok = [idx[k] for k in idx if k[0] == fmt and k[2] == n and idx[k]["status"] == "ok"]
-            ok.sort(key=lambda r: r["tokens"])
+            ok = _ok_series(idx, fmt, n)
             if len(ok) < 2:
                 cells.append("n/a")
                 continue
@@ -340,16 +344,15 @@ def targets(records: list[dict[str, Any]]) -> list[str]:
     out: list[str] = []
     for fmt in FORMAT_NAMES:
         for ours in ("core", "vllm", "sglang"):  # "our per-token cost grows < 1.5x from 1k to 64k"
-            mine = sorted((v for k, v in idx.items() if k[0] == fmt and k[2] == ours and v["status"] == "ok"), key=lambda r: r["tokens"])
+            mine = _ok_series(idx, fmt, ours)
             if len(mine) >= 2:
                 g = mine[-1]["per_token_us"] / mine[0]["per_token_us"]
                 out.append(f"{'PASS' if g < 1.5 else 'MISS'} {fmt}: {ours} per-token growth {mine[0]['size']}→{mine[-1]['size']} = {g:.2f} (< 1.5)")
-        core = sorted((v for k, v in idx.items() if k[0] == fmt and k[2] == "core" and v["status"] == "ok"), key=lambda r: r["tokens"])
-        for c in core:
-            fl = idx.get((fmt, c["size"], "floor"))
-            if fl and fl["status"] == "ok" and c["size"] == core[-1]["size"]:
-                r = c["per_token_us"] / fl["per_token_us"]
-                out.append(f"{'PASS' if r <= 3 else 'MISS'} {fmt}: core / per-token floor at {c['size']} = {r:.2f} (<= 3)")
+        core = _ok_series(idx, fmt, "core")
+        fl = idx.get((fmt, core[-1]["size"], "floor")) if core else None  # at the largest size measured
+        if fl and fl["status"] == "ok":
+            r = core[-1]["per_token_us"] / fl["per_token_us"]
+            out.append(f"{'PASS' if r <= 3 else 'MISS'} {fmt}: core / per-token floor at {core[-1]['size']} = {r:.2f} (<= 3)")
         for ours, builtin in (("vllm", "vllm-builtin"), ("sglang", "sglang-builtin")):
             a, b = idx.get((fmt, "16k", ours)), idx.get((fmt, "16k", builtin))
             if b is None or b["status"] == "n/a":
@@ -386,6 +389,17 @@ def report(records: list[dict[str, Any]], meta: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
+def _write(out: Path, meta: dict[str, Any], records: list[dict[str, Any]], markdown: Path | None) -> None:
+    """Save the records (JSON), print the report, and write it to ``markdown`` if given."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"meta": meta, "records": records}, indent=1, ensure_ascii=False))
+    text = report(records, meta)
+    print(text)
+    print(f"\nresults: {out}", file=sys.stderr)
+    if markdown:
+        markdown.write_text(text + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.streaming", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="CI-sized run: 1k/4k/16k, 3 repeats, 10 s per cell")
@@ -414,13 +428,7 @@ def main(argv: list[str] | None = None) -> int:
             metas.append(data["meta"])
         _check_same_inputs(records)
         meta = {"machine": metas[0].get("machine", "") if metas else "", "merged": [str(p) for p in args.merge], "runs": metas}
-        text = report(records, meta)
-        out = args.out or RESULTS / "streaming.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"meta": meta, "records": records}, indent=1, ensure_ascii=False))
-        print(text)
-        if args.markdown:
-            args.markdown.write_text(text + "\n")
+        _write(args.out or RESULTS / "streaming.json", meta, records, args.markdown)
         return 0
 
     sizes = args.sizes.split(",") if args.sizes else (["1k", "4k", "16k"] if args.quick else list(SIZES))
@@ -449,14 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(time.time() - t0, 1),
         "versions": _versions(),
     }
-    out = args.out or RESULTS / f"streaming-{args.tag}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"meta": meta, "records": records}, indent=1, ensure_ascii=False))
-    text = report(records, meta)
-    print(text)
-    print(f"\nresults: {out}", file=sys.stderr)
-    if args.markdown:
-        args.markdown.write_text(text + "\n")
+    _write(args.out or RESULTS / f"streaming-{args.tag}.json", meta, records, args.markdown)
     return 0
 
 

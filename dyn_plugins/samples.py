@@ -43,16 +43,22 @@ class Sample:
     text: str
 
 
-def _dsv31(name: str, args: str) -> str:
+# One call in each format's wire text (also used by benchmarks/cases.py to build long outputs).
+
+
+def dsv31_call(name: str, args: str) -> str:
+    """One DeepSeek V3.1 call (``args``: JSON object text), without the calls block around it."""
     return f"<｜tool▁call▁begin｜>{name}<｜tool▁sep｜>{args}<｜tool▁call▁end｜>"
 
 
-def _dsml(name: str, params: list[tuple[str, str, bool]]) -> str:
+def dsml_invoke(name: str, params: list[tuple[str, str, bool]]) -> str:
+    """One DSML invoke; ``params``: (name, value text, is a string)."""
     body = "".join(f'<｜DSML｜parameter name="{k}" string="{"true" if s else "false"}">{v}</｜DSML｜parameter>\n' for k, v, s in params)
     return f'<｜DSML｜invoke name="{name}">\n{body}</｜DSML｜invoke>\n'
 
 
-def _harmony(name: str, args: str) -> str:
+def harmony_call(name: str, args: str) -> str:
+    """One Harmony call message (``args``: JSON object text), ended by ``<|call|>``."""
     return f"<|start|>assistant<|channel|>commentary to=functions.{name} <|constrain|>json<|message|>{args}<|call|>"
 
 
@@ -80,23 +86,23 @@ _RAW: dict[str, dict[str, str]] = {
         "truncated": f'<TOOLCALL>[{{"name": "get_weather", "arguments": {_W2}}}, {{"name": "get_time", "arguments": {{"timezone": "Asia/To',
     },
     "deepseek_v3_1": {
-        "single": "<｜tool▁calls▁begin｜>" + _dsv31("get_weather", _W1) + "<｜tool▁calls▁end｜>",
-        "parallel": "<｜tool▁calls▁begin｜>" + _dsv31("get_weather", _W2) + _dsv31("get_time", _T1) + "<｜tool▁calls▁end｜>",
-        "text_before": f"{_INTRO} <｜tool▁calls▁begin｜>" + _dsv31("get_weather", _W1) + "<｜tool▁calls▁end｜>",
-        "truncated": "<｜tool▁calls▁begin｜>" + _dsv31("get_weather", _W2) + '<｜tool▁call▁begin｜>get_time<｜tool▁sep｜>{"timezone": "Asia/To',
+        "single": "<｜tool▁calls▁begin｜>" + dsv31_call("get_weather", _W1) + "<｜tool▁calls▁end｜>",
+        "parallel": "<｜tool▁calls▁begin｜>" + dsv31_call("get_weather", _W2) + dsv31_call("get_time", _T1) + "<｜tool▁calls▁end｜>",
+        "text_before": f"{_INTRO} <｜tool▁calls▁begin｜>" + dsv31_call("get_weather", _W1) + "<｜tool▁calls▁end｜>",
+        "truncated": "<｜tool▁calls▁begin｜>" + dsv31_call("get_weather", _W2) + '<｜tool▁call▁begin｜>get_time<｜tool▁sep｜>{"timezone": "Asia/To',
     },
     "harmony": {
-        "single": "<|channel|>analysis<|message|>The user wants the weather in Paris.<|end|>" + _harmony("get_weather", _W1),
-        "parallel": _harmony("get_weather", _W2) + _harmony("get_time", _T1),
-        "text_before": "<|channel|>commentary<|message|>" + _INTRO + "<|end|>" + _harmony("get_weather", _W1),
-        "truncated": _harmony("get_weather", _W2) + '<|start|>assistant<|channel|>commentary to=functions.get_time <|constrain|>json<|message|>{"timezone": "Asia/To',
+        "single": "<|channel|>analysis<|message|>The user wants the weather in Paris.<|end|>" + harmony_call("get_weather", _W1),
+        "parallel": harmony_call("get_weather", _W2) + harmony_call("get_time", _T1),
+        "text_before": "<|channel|>commentary<|message|>" + _INTRO + "<|end|>" + harmony_call("get_weather", _W1),
+        "truncated": harmony_call("get_weather", _W2) + '<|start|>assistant<|channel|>commentary to=functions.get_time <|constrain|>json<|message|>{"timezone": "Asia/To',
         "plain": "<|channel|>analysis<|message|>Simple question.<|end|><|start|>assistant<|channel|>final<|message|>" + _PLAIN,
     },
     "deepseek_v3_2": {
-        "single": "<｜DSML｜function_calls>\n" + _dsml("get_weather", [("city", "Paris", True), ("days", "3", False)]) + "</｜DSML｜function_calls>",
-        "parallel": "<｜DSML｜function_calls>\n" + _dsml("get_weather", [("city", "Tokyo", True)]) + _dsml("get_time", [("timezone", "Asia/Tokyo", True)]) + "</｜DSML｜function_calls>",
-        "text_before": f"{_INTRO}\n\n<｜DSML｜function_calls>\n" + _dsml("get_weather", [("city", "Paris", True)]) + "</｜DSML｜function_calls>",
-        "truncated": "<｜DSML｜function_calls>\n" + _dsml("get_weather", [("city", "Tokyo", True)]) + '<｜DSML｜invoke name="get_time">\n<｜DSML｜parameter name="timezone" string="true">Asia/To',
+        "single": "<｜DSML｜function_calls>\n" + dsml_invoke("get_weather", [("city", "Paris", True), ("days", "3", False)]) + "</｜DSML｜function_calls>",
+        "parallel": "<｜DSML｜function_calls>\n" + dsml_invoke("get_weather", [("city", "Tokyo", True)]) + dsml_invoke("get_time", [("timezone", "Asia/Tokyo", True)]) + "</｜DSML｜function_calls>",
+        "text_before": f"{_INTRO}\n\n<｜DSML｜function_calls>\n" + dsml_invoke("get_weather", [("city", "Paris", True)]) + "</｜DSML｜function_calls>",
+        "truncated": "<｜DSML｜function_calls>\n" + dsml_invoke("get_weather", [("city", "Tokyo", True)]) + '<｜DSML｜invoke name="get_time">\n<｜DSML｜parameter name="timezone" string="true">Asia/To',
     },
     "default": {
         "single": f'{{"name": "get_weather", "arguments": {_W1}}}',

@@ -30,13 +30,17 @@ make_venv() {
     echo fresh
 }
 
-# prune_venv DIR: with DYN_PLUGINS_PRUNE_VENVS=1 (set by .ci/run), remove DIR once its tests are done, so that a CI
-# machine holds one engine venv at a time (they are 0.3 to 6 GB each) instead of all of them.
-prune_venv() {
+# run_then_prune DIR CMD...: run CMD (a test suite in venv DIR) and return its status; with DYN_PLUGINS_PRUNE_VENVS=1
+# (set by .ci/run) remove DIR afterwards, pass or fail, so that a CI machine holds one engine venv at a time (they
+# are 0.3 to 6 GB each) instead of all of them.
+run_then_prune() {
+    local dir="$1" rc=0; shift
+    "$@" || rc=$?
     if [[ "${DYN_PLUGINS_PRUNE_VENVS:-0}" == 1 ]]; then
-        echo "prune_venv: removing $1 ($(du -sh "$1" 2>/dev/null | cut -f1))" >&2
-        rm -rf "$1"
+        echo "run_then_prune: removing $dir ($(du -sh "$dir" 2>/dev/null | cut -f1))" >&2
+        rm -rf "$dir"
     fi
+    return $rc
 }
 
 # install_wheel DIR: (re)install the freshly built wheel, without touching the venv's other packages.

@@ -4,7 +4,4 @@
 source "$(dirname "$0")/common.sh"
 VENV="$("$ROOT/scripts/venv_core.sh" | tail -1)"
 cd "$ROOT"
-rc=0
-"$VENV/bin/pytest" -q -m "not vllm and not sglang and not dynamo" tests/core tests/cli "$@" || rc=$?
-prune_venv "$VENV"
-exit $rc
+run_then_prune "$VENV" "$VENV/bin/pytest" -q -m "not vllm and not sglang and not dynamo" tests/core tests/cli "$@"

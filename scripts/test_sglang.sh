@@ -3,7 +3,4 @@
 source "$(dirname "$0")/common.sh"
 VENV="$("$ROOT/scripts/venv_sglang.sh" | tail -1)"
 cd "$ROOT"
-rc=0
-"$VENV/bin/pytest" -q -m sglang -p no:cacheprovider -W ignore::DeprecationWarning -W ignore::UserWarning tests/sglang "$@" || rc=$?
-prune_venv "$VENV"
-exit $rc
+run_then_prune "$VENV" "$VENV/bin/pytest" -q -m sglang -p no:cacheprovider -W ignore::DeprecationWarning -W ignore::UserWarning tests/sglang "$@"

@@ -5,7 +5,4 @@ source "$(dirname "$0")/common.sh"
 VENV="$("$ROOT/scripts/venv_vllm.sh" | tail -1)"
 cd "$ROOT"
 export VLLM_TARGET_DEVICE="${VLLM_TARGET_DEVICE:-cpu}" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-rc=0
-"$VENV/bin/pytest" -q -m vllm tests/vllm "$@" || rc=$?
-prune_venv "$VENV"
-exit $rc
+run_then_prune "$VENV" "$VENV/bin/pytest" -q -m vllm tests/vllm "$@"

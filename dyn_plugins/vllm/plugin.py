@@ -32,10 +32,9 @@ LAST: dict[str, Any] = {}
 #: Log lines held back because vLLM had not configured its logging yet (``vllm serve`` loads plugins while
 #: building its argument parser, before it sets up logging); :mod:`.parser` emits them on first import.
 PENDING: list[tuple[str, tuple[Any, ...]]] = []
-#: vLLM parser names our formats took over in this process (by the import hook or by register()), and those
-#: register() has already announced: the hook runs first and logs nothing, so register() reports its replacements.
-REPLACED: dict[str, None] = {}
-_ANNOUNCED: set[str] = set()
+#: vLLM parser names our formats took over (by the import hook or by register()) that no log line has named yet:
+#: the hook runs first and logs nothing, so register() announces them, once.
+UNANNOUNCED: dict[str, None] = {}
 
 
 def _log(msg: str, *args: Any) -> None:
@@ -78,7 +77,7 @@ def register_tool_parsers(manager: Any) -> tuple[dict[str, str], list[str], list
             current = manager.lazy_parsers.get(res.name)
             if res.name in available and current != (PARSER_MODULE, cls_name):
                 replaced.append(res.name)
-                REPLACED[res.name] = None
+                UNANNOUNCED[res.name] = None
             # A class vLLM already imported (cached in the eager dict) would shadow the lazy entry.
             cached = eager.get(res.name)
             if cached is not None and getattr(cached, "__module__", "") != PARSER_MODULE:
@@ -118,12 +117,12 @@ def register() -> None:
         from .compat import ToolParserManager, reasoning_parser_manager
 
         tools, _, unsupported = register_tool_parsers(ToolParserManager)
-        for name in [n for n in REPLACED if n not in _ANNOUNCED]:
-            _ANNOUNCED.add(name)
+        for name in UNANNOUNCED:
             _log(
                 "dyn-plugins: --tool-call-parser %s now uses Dynamo's %s parser instead of vLLM's own (set %s=%s to keep vLLM's)",
                 name, name, names.PREFER_ENGINE_ENV, name,
             )
+        UNANNOUNCED.clear()
         reasoning: dict[str, str] = {}
         rmgr = reasoning_parser_manager()
         if rmgr is not None:

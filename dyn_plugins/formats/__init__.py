@@ -46,9 +46,9 @@ def get_format(name: str) -> Format:
     return fmt
 
 
-def parse_stream(name: str, chunks: Iterable[str], tools: ToolsArg = None) -> ParseResult:
-    """Run the streaming parser of format ``name`` over ``chunks`` and assemble its events."""
-    stream = get_format(name).stream(tools)
+def parse_stream(name: str, chunks: Iterable[str], tools: ToolsArg = None, *, buffered: bool = False) -> ParseResult:
+    """Run the streaming parser of format ``name`` over ``chunks`` (live, or ``buffered``) and assemble its events."""
+    stream = get_format(name).stream(tools, buffered=buffered)
     events: list[Event] = []
     for chunk in chunks:
         events.extend(stream.feed(chunk))

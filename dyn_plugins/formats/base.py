@@ -45,6 +45,11 @@ class FormatStream:
             self._fail()
             return []
 
+    @property
+    def failed(self) -> bool:
+        """The format machine raised once (a bug): the rest of the output passed through as text."""
+        return self._failed
+
     def call_pending(self) -> bool:
         """True when the output so far ends inside a complete call whose stop marker is missing.
 
@@ -81,13 +86,19 @@ class Format:
     #: A marker that ends a call and that engines may trim as a stop token (harmony: ``<|call|>``).
     stop_marker: str = ""
 
-    def stream(self, tools: ToolsArg = None) -> FormatStream:
-        """A new streaming parser for one response (``tools``: the request's OpenAI tools list)."""
-        return FormatStream(self, self.make_machine(ToolIndex(tools)))
+    def stream(self, tools: ToolsArg = None, *, buffered: bool = False) -> FormatStream:
+        """A new streaming parser for one response (``tools``: the request's OpenAI tools list).
+
+        Live by default: a call is announced once its name is certain and its arguments stream as they
+        arrive. ``buffered=True`` delivers each call whole when it is complete (Dynamo's jail).
+        """
+        machine = self.make_machine(ToolIndex(tools))
+        machine.live = not buffered
+        return FormatStream(self, machine)
 
     def parse(self, text: str, tools: ToolsArg = None) -> ParseResult:
         """Parse a complete model output (the same machine, fed the whole text at once)."""
-        stream = self.stream(tools)
+        stream = self.stream(tools, buffered=True)
         events = stream.feed(text)
         events.extend(stream.finish())
         return assemble(events)

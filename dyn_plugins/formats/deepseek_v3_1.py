@@ -9,7 +9,10 @@ Dynamo's behaviour (SPEC.md section 7), finalize path:
   ``<｜end▁of▁sentence｜>``, prose between wrappers);
 * a missing ``calls-end`` is recovered (complete blocks count); an unclosed block is dropped.
 
-Streaming: each call is emitted when its ``call-end`` arrives; nothing is re-scanned.
+Streaming (live): a call is announced at its ``<｜tool▁sep｜>`` when the name before it is valid, and its
+arguments stream as their compact re-serialisation (:class:`.jsonstream.JsonCompactor`, with the same
+line-joining repair); ``call-end`` settles it. Buffered: each call is emitted when its ``call-end``
+arrives. Nothing is re-scanned.
 Deviation (documented in the fixtures): when a bare ``call-begin`` (no wrapper) yields no call,
 Dynamo's one-shot path also drops the text before it; its streaming path has already sent that text,
 and so do we, in both modes.
@@ -18,6 +21,7 @@ and so do we, in both modes.
 from __future__ import annotations
 
 from .base import Format
+from .jsonstream import JsonCompactor
 from .jsontext import dumps_compact, try_loads
 from .machine import WS, Machine
 from .tools import ToolIndex
@@ -33,11 +37,15 @@ _CSB, _CSE, _CB, _CE, _SEP = range(5)
 _PROSE, _INSIDE, _BLOCK = range(3)
 
 
+def valid_name(name: str) -> bool:
+    return bool(name) and not any(c in name for c in "{}[]")
+
+
 def parse_block(body: str) -> tuple[str, str] | None:
     """``(name, arguments JSON)`` of one block's inner text, or None when Dynamo skips it."""
     name, sep, args = body.partition(SEP)
     name = name.strip(WS)
-    if not sep or not name or any(c in name for c in "{}[]"):
+    if not sep or not valid_name(name):
         return None
     args = args.strip(WS)
     ok, value = try_loads(args)
@@ -55,12 +63,19 @@ class DeepseekV31Machine(Machine):
         super().__init__(tools)
         self.state = _PROSE
         self.body: list[str] = []
+        self.args: JsonCompactor | None = None  # live mode, after the block's first separator
 
     def on_text(self, text: str) -> None:
         if self.state == _PROSE:
             self.prose(text)
         elif self.state == _BLOCK:
             self.body.append(text)
+            if self.args is not None:
+                self._stream_args(text)
+
+    def _stream_args(self, text: str) -> None:
+        assert self.args is not None
+        self.preview_args(self.args.push(text))
 
     def on_marker(self, marker: int) -> None:
         st = self.state
@@ -69,10 +84,21 @@ class DeepseekV31Machine(Machine):
                 parsed = parse_block("".join(self.body))
                 if parsed is not None:
                     self.call(*parsed)
+                else:
+                    self.no_call()
                 self.body = []
+                self.args = None
                 self.state = _INSIDE
+            elif marker == _SEP and self.args is None and self.live:
+                name = "".join(self.body).strip(WS)
+                self.body.append(SEP)
+                if valid_name(name):
+                    self.preview_start(name)
+                    self.args = JsonCompactor(lenient_ws=True, newline_repair=True)
             else:
                 self.body.append(MARKERS[marker])
+                if self.args is not None:
+                    self._stream_args(MARKERS[marker])
             return
         if st == _PROSE:
             if marker not in (_CSB, _CB):
@@ -83,6 +109,7 @@ class DeepseekV31Machine(Machine):
         if marker == _CB:
             self.state = _BLOCK
             self.body = []
+            self.args = None
 
 
 FORMAT = Format(

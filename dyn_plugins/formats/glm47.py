@@ -12,7 +12,13 @@ Dynamo's behaviour (SPEC.md section 2):
   when the word before the first stray marker looks like a function name; stray markers that
   cannot be recovered are removed together with the text after them (up to the next block).
 
-Streaming: calls are emitted as soon as their ``</tool_call>`` arrives. The last word of the text is
+Streaming: live mode announces a block's call at its first ``<arg_key>`` (the name is complete; with
+tools it must be one of them) and streams each pair as it arrives (:class:`LiveArgs`): a value that
+will stay a string (its schema type is not a number, boolean, array or null, and it does not start
+with ``{``, ``[`` or ``"``) streams as JSON string content, entity-decoded; other values go out typed at
+their ``</arg_value>``. ``</tool_call>`` settles the call; a block left open at the end keeps the
+announced call with its arguments closed. Buffered mode emits each call at its ``</tool_call>``
+(bare bodies always come whole). The last word of the text is
 held back while it could still turn out to be the name of a bare body (with tools: only while it is a
 prefix of a tool's name).
 """
@@ -24,8 +30,11 @@ import math
 import re
 from typing import Any
 
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+
 from . import jsontext
 from .base import Format
+from .jsontext import dumps_compact
 from .machine import WS, Machine
 from .tools import ToolIndex
 
@@ -96,6 +105,146 @@ def _decode_entities(s: str) -> str:
     return s
 
 
+# _decode_entities' five replacements in a row, as one left-to-right pass (an "&amp;" it decodes can
+# form a later "&quot;" / "&apos;"): what a streamed value decodes with, piece by piece.
+_ENTITY_TOKENS = {"&amp;quot;": '"', "&amp;apos;": "'", "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&apos;": "'"}
+_ENTITY = re.compile("|".join(_ENTITY_TOKENS))
+_ENTITY_PREFIXES = frozenset(t[:k] for t in _ENTITY_TOKENS for k in range(1, len(t)))
+#: schema types whose values are not strings (see coerce): these values go out whole
+_TYPED = frozenset({"integer", "int", "number", "float", "double", "boolean", "bool", "array", "null"})
+_SEEK, _KEY, _KEY_END, _VALUE = range(4)
+_LEAD, _STRING, _WHOLE, _SKIP = range(4)
+
+
+class LiveArgs:
+    """Streams one block's arguments object pair by pair, matching :data:`_PAIR` token by token.
+
+    A pair is ``<arg_key>`` + key text without ``<`` + ``</arg_key><arg_value>`` + anything up to the
+    first ``</arg_value>``; anything else is skipped, as ``_PAIR.finditer`` skips it. A repeated key
+    (the dict keeps its first position, the last value) stops the stream: the final call decides.
+    """
+
+    __slots__ = ("machine", "name", "state", "key", "value", "held", "how", "keys", "stopped")
+
+    def __init__(self, machine: Machine, name: str) -> None:
+        self.machine = machine
+        self.name = name
+        self.state = _SEEK
+        self.key: list[str] = []
+        self.value: list[str] = []  # raw text of a value that goes out whole
+        self.held = ""  # raw tail of a streamed value that may still be an entity
+        self.how = _LEAD
+        self.keys: set[str] = set()
+        self.stopped = False
+        machine.preview_args("{")
+
+    def text(self, text: str) -> None:
+        st = self.state
+        if st == _VALUE:
+            self._value(text)
+        elif st == _KEY:
+            if "<" in text:
+                self.state = _SEEK
+            else:
+                self.key.append(text)
+        elif st == _KEY_END:
+            self.state = _SEEK
+
+    def marker(self, marker: int) -> None:
+        st = self.state
+        if st == _VALUE:
+            if marker == AVE:
+                self._end_value()
+                self.state = _SEEK
+            else:
+                self._value(MARKERS[marker])
+        elif marker == AK:
+            self.state, self.key = _KEY, []
+        elif st == _KEY and marker == AKE and self.key:
+            self.state = _KEY_END
+        elif st == _KEY_END and marker == AV:
+            self._start_value()
+        else:
+            self.state = _SEEK
+
+    # -- one value ----------------------------------------------------------------------------------
+    def _start_value(self) -> None:
+        self.state = _VALUE
+        self.value, self.held = [], ""
+        key = "".join(self.key).strip(WS)
+        self.key = [key]
+        if not key or self.stopped:
+            self.how = _SKIP
+        elif key in self.keys:
+            self.how, self.stopped = _SKIP, True
+        else:
+            self.keys.add(key)
+            typed = self.machine.tools.property_type(self.name, key) in _TYPED
+            self.how = _WHOLE if typed else _LEAD
+
+    def _value(self, raw: str) -> None:
+        how = self.how
+        if how == _SKIP:
+            return
+        if how == _WHOLE:
+            self.value.append(raw)
+            return
+        if how == _STRING and not self.held and "&" not in raw:
+            self._emit(encode_basestring(raw)[1:-1])
+            return
+        text = self.held + raw
+        cut = _entity_hold(text)
+        self.held = text[cut:]
+        if how == _LEAD:
+            self.value.append(text[:cut])
+            decoded = _ENTITY.sub(_entity, "".join(self.value))
+            first = decoded.lstrip(WS)[:1]
+            if not first:
+                return
+            if first in '{["':
+                self.how = _WHOLE
+                self.value.append(self.held)
+                self.held = ""
+                return
+            self.how = _STRING
+            self.value = []
+            self._emit(self._head() + '"' + encode_basestring(decoded)[1:-1])
+        elif cut:
+            self._emit(encode_basestring(_ENTITY.sub(_entity, text[:cut]))[1:-1])
+
+    def _end_value(self) -> None:
+        how = self.how
+        if how == _STRING:
+            tail = _ENTITY.sub(_entity, self.held)
+            self._emit(encode_basestring(tail)[1:-1] + '"')
+        elif how in (_WHOLE, _LEAD):
+            raw = "".join(self.value) + self.held
+            value = coerce(_decode_entities(raw), self.machine.tools.property_type(self.name, self.key[0]))
+            self._emit(self._head() + dumps_compact(value))
+
+    def _head(self) -> str:
+        sep = "," if len(self.keys) > 1 else ""
+        return sep + dumps_compact(self.key[0]) + ":"
+
+    def _emit(self, text: str) -> None:
+        if not self.stopped:
+            self.machine.preview_args(text)
+
+
+def _entity(m: re.Match[str]) -> str:
+    return _ENTITY_TOKENS[m.group()]
+
+
+def _entity_hold(text: str) -> int:
+    """Start of the longest suffix of ``text`` that may still grow into an entity token (len: none)."""
+    at = text.rfind("&", max(0, len(text) - 10))
+    while at >= 0:
+        if text[at:] in _ENTITY_PREFIXES:
+            return at
+        at = text.rfind("&", max(0, len(text) - 10), at)
+    return len(text)
+
+
 def parse_block(body: str, tools: ToolIndex) -> tuple[str, str] | None:
     """``(name, arguments JSON)`` of one block's inner text, or None if the block is invalid."""
     cut = body.find("<arg_key>")
@@ -122,12 +271,15 @@ class Glm47Machine(Machine):
         self.word: list[str] = []
         self.word_ws: list[str] = []
         self.boundary = True  # the last text seen ended at a word boundary (whitespace / marker / start)
+        self.args: LiveArgs | None = None  # live mode: the announced call of the open block
 
     # -- text -------------------------------------------------------------------------------------
     def on_text(self, text: str) -> None:
         st = self.state
         if st in (_BLOCK, _BARE):
             self.body.append(text)
+            if self.args is not None:
+                self.args.text(text)
         elif st == _DROP:
             return
         else:
@@ -205,8 +357,12 @@ class Glm47Machine(Machine):
         if st == _BLOCK:
             if marker == TCE:
                 self._close_block()
-            else:
-                self.body.append(literal)
+                return
+            if self.args is not None:
+                self.args.marker(marker)
+            elif marker == AK and self.live:
+                self._announce()
+            self.body.append(literal)
             return
         if marker == TC:
             if st in (_PROSE, _AFTER):
@@ -253,12 +409,23 @@ class Glm47Machine(Machine):
         self.state = _BLOCK
         self.body = []
 
+    def _announce(self) -> None:
+        """First ``<arg_key>`` of a block: its name is complete; announce the call if the name is valid."""
+        name = "".join(self.body).strip(WS)
+        if name and (not self.tools.supplied or name in self.tools):
+            self.preview_start(name)
+            self.args = LiveArgs(self, name)
+            self.args.marker(AK)
+
     def _close_block(self) -> None:
         parsed = parse_block("".join(self.body), self.tools)
         self.body = []
+        self.args = None
         if parsed is not None:
             self.keep_ws()
             self.call(*parsed)
+        else:
+            self.no_call()
         self.state = self._resume()
         self.boundary = True
 

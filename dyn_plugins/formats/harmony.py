@@ -15,7 +15,11 @@ ended by ``<|end|>``, ``<|call|>`` or ``<|return|>`` (or, implicitly, by the nex
   so such prose is held until the first marker arrives;
 * a header cut off by the end of the output is dropped.
 
-Streaming: ``final`` text and reasoning stream as they arrive; a call is emitted at its ``<|call|>``.
+Streaming: ``final`` text and reasoning stream as they arrive. Live mode announces a call when its
+header closes (``<|constrain|>`` or ``<|message|>`` after ``to=functions.NAME``) and streams the
+arguments' compact form (:class:`.jsonstream.JsonCompactor`); ``<|call|>`` settles it. A call message
+that ends otherwise (``<|end|>``, the end of the output: engines trim ``<|call|>`` as a stop token) keeps
+the announced call with its arguments closed. Buffered mode emits a call at its ``<|call|>``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import re
 
 from .base import Format
+from .jsonstream import JsonCompactor
 from .jsontext import dumps_compact, try_loads
 from .machine import WS, Machine
 from .tools import ToolIndex
@@ -92,6 +97,7 @@ class HarmonyMachine(Machine):
         self.pending: list[str] = []  # prose before the first marker
         self.had_reasoning = False
         self.join_reasoning = False
+        self.args: JsonCompactor | None = None  # live mode: the announced call's arguments
 
     # -- text -------------------------------------------------------------------------------------
     def on_text(self, text: str) -> None:
@@ -115,6 +121,8 @@ class HarmonyMachine(Machine):
                 self.had_reasoning = True
             elif kind in (_CALL_ARGS, _HIDDEN_JSON):
                 self.content.append(text)
+                if self.args is not None:
+                    self.preview_args(self.args.push(text))
 
     # -- markers ----------------------------------------------------------------------------------
     def on_marker(self, marker: int) -> None:
@@ -128,12 +136,17 @@ class HarmonyMachine(Machine):
             if marker == _MESSAGE:
                 self._open_content()
             elif marker == _START:
+                self._drop_announced()
                 self.header = []
             elif marker == _CHANNEL and any(h == f"\0{_CHANNEL}" for h in self.header):
+                self._drop_announced()
                 self.header = [f"\0{_CHANNEL}"]
             elif marker in (_CHANNEL, _CONSTRAIN):
                 self.header.append(f"\0{marker}")
+                if marker == _CONSTRAIN and self.live:
+                    self._announce(Header("".join(self.header)))
             else:  # a stop token inside a header: the message is abandoned
+                self._drop_announced()
                 self.state = _OUTSIDE
             return
         if st == _CONTENT:
@@ -168,23 +181,46 @@ class HarmonyMachine(Machine):
         self.join_reasoning = self.had_reasoning
         self.content = []
         self.state = _CONTENT
+        if self.live:
+            self._announce(self.target)
+
+    def _drop_announced(self) -> None:
+        """The header a call was announced from is abandoned before its content."""
+        if self.args is not None:
+            self.args = None
+            self.no_call()
+
+    def _announce(self, header: Header) -> None:
+        """Live mode: announce the function call this header opens (once per message)."""
+        if self.args is None and header.kind() == _CALL_ARGS:
+            name = _function(header)
+            if name:
+                self.preview_start(name)
+                self.args = JsonCompactor(lenient_ws=True)
 
     def _close_content(self, marker: int | None) -> None:
         """The message ends at ``marker`` (None: end of output; a start/channel: implicit end)."""
         self.state = _OUTSIDE
         body = "".join(self.content)
         self.content = []
+        self.args = None
         if self.kind == _CALL_ARGS:
-            if marker == _CALL and self.target is not None:
-                m = _FUNCTION.match(self.target.recipient)
-                if m and m.group(1):
-                    self.call(m.group(1), _arguments(body))
+            name = _function(self.target) if self.target is not None else ""
+            if marker == _CALL and name:
+                self.call(name, _arguments(body))
+            else:
+                self.no_call()
         elif self.kind == _HIDDEN_JSON:
             assert self.target is not None
             stripped = body.lstrip(WS)
             hidden = marker == _CALL and (self.target.json_type or stripped.startswith(("{", "[")))
             if not hidden:
                 self.prose(body)
+
+
+def _function(header: Header) -> str:
+    m = _FUNCTION.match(header.recipient)
+    return m.group(1) if m else ""
 
 
 def _arguments(body: str) -> str:

@@ -10,7 +10,17 @@ payload is dropped. So this machine streams the text before the first start mark
 Dynamo trims it), holds everything from that marker on, and resolves it at the end of the message
 with :func:`basic_json_parse`, a port of Dynamo's algorithm (SPEC.md section 3). Without any marker,
 the text from the first ``{``/``[`` on is a candidate payload, held only while it can still be
-valid JSON. The calls of this family are therefore emitted when the message ends.
+valid JSON. In buffered mode the calls of this family are therefore emitted when the message ends.
+
+Live mode streams them ahead of that decision (:class:`CallWalker`): in a payload after a start marker,
+or in a bare payload that begins the message (as Llama-3-style models emit calls), each call object is
+announced once its ``"name"`` string is complete and its ``"arguments"`` / ``"parameters"`` object has
+opened, and the arguments' source text streams as it arrives (a trailing ``,``, whitespace or key is
+held until the next value starts). The end of the message settles the streamed calls against the
+decision; where the two differ (the payload turned out not to be a call list, e.g. two wrapped arrays
+that Dynamo joins into an array of arrays), the streamed calls stand with their arguments closed. A
+bare payload at the start that is complete when text follows it keeps its calls in live mode (the
+text after it is the message), where Dynamo's whole-message rule would make it all text.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import jsontext
+from .jsonstream import JsonTokens
 from .jsontext import JsonScanner
 from .machine import WS, Machine
 from .tools import ToolIndex
@@ -197,6 +208,104 @@ def _first_bracket(text: str) -> int:
     return a if b < 0 or a < b else b
 
 
+# -- live previews ---------------------------------------------------------------------------------
+
+_ARG_KEYS = ("arguments", "parameters")
+
+
+class CallWalker(JsonTokens):
+    """Reads one payload (a call object, an array of them, or ``;``-separated objects) as it streams and
+    announces its calls through the machine's preview API; the end of the message settles them."""
+
+    separator = ";"
+
+    __slots__ = ("machine", "depth", "key", "parts", "name", "capture", "held", "announced", "in_args", "args_level")
+
+    def __init__(self, machine: Machine) -> None:
+        super().__init__(lenient_ws=True)
+        self.machine = machine
+        self.depth = 0  # stack depth of the call objects: 1 (objects) or 2 (an array of them)
+        self.key = ""  # the current key of the call object
+        self.parts: list[str] = []  # decoded text of the key or name string being read
+        self.name: str | None = None
+        self.capture: list[str] | None = None  # source of the arguments read before the name was known
+        self.held = ""  # separators / key of the arguments held until the next value starts
+        self.announced = False
+        self.in_args = False
+        self.args_level = 0
+
+    # the arguments object's source, piece by piece
+    def _raw(self, raw: str, value: bool) -> None:
+        if not self.in_args:
+            return
+        if not value:
+            self.held += raw
+            return
+        text, self.held = self.held + raw, ""
+        if self.announced:
+            self.machine.preview_args(text)
+        elif self.capture is not None:
+            self.capture.append(text)
+
+    def _at_object(self) -> bool:
+        return len(self.stack) == self.depth and self.stack[-1:] == ["}"]
+
+    def on_punct(self, c: str) -> None:
+        if self.in_args:
+            self._raw(c, c not in ",:")
+            if c in "}]" and len(self.stack) == self.args_level - 1:
+                self.in_args = False
+                self.held = ""
+            return
+        if c in "[{" and len(self.stack) == 1 and not self.depth:
+            self.depth = 1 if c == "{" else 2
+        if c == "{" and len(self.stack) == self.depth:
+            self.name, self.capture, self.announced, self.key = None, None, False, ""
+            self.held = ""
+        elif c == "{" and len(self.stack) == self.depth + 1 and self.key in _ARG_KEYS and self.capture is None and not self.announced:
+            self.in_args = True
+            self.args_level = len(self.stack)
+            self.capture = ["{"]
+            self._announce()
+
+    def on_ws(self, raw: str) -> None:
+        self._raw(raw, False)
+
+    def on_string_start(self) -> None:
+        if self.in_args:
+            self._raw('"', not self.is_key)
+        else:
+            self.parts = []
+
+    def on_string_part(self, decoded: str, raw: str) -> None:
+        if self.in_args:
+            self._raw(raw, not self.is_key)
+        else:
+            self.parts.append(decoded)
+
+    def on_string_end(self) -> None:
+        if self.in_args:
+            self._raw('"', not self.is_key)
+        elif self._at_object():
+            text = "".join(self.parts)
+            if self.is_key:
+                self.key = text
+            elif self.key == "name" and self.name is None:
+                self.name = text
+                self._announce()
+
+    def on_scalar(self, raw: str) -> None:
+        self._raw(raw, True)
+
+    def _announce(self) -> None:
+        if self.announced or self.name is None or self.capture is None:
+            return
+        self.announced = True
+        self.machine.preview_start(self.name)
+        self.machine.preview_args("".join(self.capture))
+        self.capture = []
+
+
 # -- streaming machine ----------------------------------------------------------------------------
 
 _PROSE, _CANDIDATE, _CANDIDATE_DONE, _HOLD = range(4)
@@ -213,6 +322,7 @@ class JsonFamilyMachine(Machine):
         self.candidate_ok = True  # the first "{"/"[" of a marker-less message may start a payload
         self.held: list[str] = []
         self.scanner = JsonScanner()
+        self.walker: CallWalker | None = None  # live mode: previews of the payload being read
 
     def on_text(self, text: str) -> None:
         while text:
@@ -224,10 +334,14 @@ class JsonFamilyMachine(Machine):
                     return
                 self.prose(text[:cut])
                 self.state, self.held = _CANDIDATE, []
+                if self.live and self._at_start:
+                    self.walker = CallWalker(self)
                 text = text[cut:]
             elif st == _CANDIDATE:
                 status, pos = self.scanner.feed(text)
                 self.held.append(text[:pos])
+                if self.walker is not None:
+                    self.walker.feed(text[:pos])
                 text = text[pos:]
                 if status == JsonScanner.BAD:
                     self._release_candidate()
@@ -241,19 +355,26 @@ class JsonFamilyMachine(Machine):
                 text = rest
             else:  # _HOLD
                 self.held.append(text)
+                if self.walker is not None:
+                    self.walker.feed(text)
                 return
 
     def on_marker(self, marker: int) -> None:
         literal = self.lexer.markers[marker]
         st = self.state
-        if st == _HOLD:
+        if st == _HOLD and not self.is_start[marker]:
             self.held.append(literal)
+            self.walker = None  # an end marker: the region's payload is over
             return
         if self.is_start[marker]:
-            if st != _PROSE:
-                self._release_candidate()
-            self.state, self.held = _HOLD, [literal]
-            self.candidate_ok = False
+            if st == _HOLD:
+                self.held.append(literal)
+            else:
+                if st != _PROSE:
+                    self._release_candidate()
+                self.state, self.held = _HOLD, [literal]
+                self.candidate_ok = False
+            self.walker = CallWalker(self) if self.live else None
             return
         # an end marker before any start marker
         if st == _PROSE:
@@ -270,6 +391,8 @@ class JsonFamilyMachine(Machine):
             self.prose(literal)
 
     def on_end(self) -> None:
+        if self.walker is not None:
+            self.walker.end()
         if self.state == _PROSE:
             return
         body = "".join(self.held)
@@ -287,8 +410,23 @@ class JsonFamilyMachine(Machine):
             self.drop_ws()  # a payload with no usable call, or nemotron_deci's stripped markup
 
     def _release_candidate(self) -> None:
-        """The bare candidate cannot be a payload after all: it is ordinary text."""
+        """The bare candidate cannot be a payload after all: it is ordinary text.
+
+        Live mode, calls already announced from it and the payload complete: its calls stand (see the
+        module docstring) and only what follows is text."""
+        complete = self.state == _CANDIDATE_DONE
         self.candidate_ok = False
-        self.state = _PROSE
-        self.prose("".join(self.held))
+        self.walker = None
+        body = "".join(self.held)
         self.held = []
+        self.state = _PROSE
+        if self.previewing():
+            calls = basic_json_parse(body, self.cfg)[0] if complete else []
+            for name, args in calls:
+                self.call(name, args)
+            while self.previewing():
+                self.no_call()
+            if calls:
+                return
+        self.prose(body)
+

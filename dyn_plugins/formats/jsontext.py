@@ -11,6 +11,9 @@ import json
 import re
 from typing import Any
 
+#: Whitespace as Rust's ``str::trim`` sees it (Python's ``str.strip`` also strips U+001C..U+001F).
+WS = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
 _DECODER = json.JSONDecoder(parse_constant=lambda name: _reject(name))
 _WS = re.compile(r"[ \t\n\r]*")
 

@@ -6,6 +6,15 @@ text pieces and marker tokens, the subclass reacts to them (``on_text`` / ``on_m
 whole text as one chunk, so streaming and one-shot agree by construction; the format code only has
 to be chunk-invariant, which the property tests check.
 
+Calls: :meth:`Machine.call` emits a complete call; that decision is the one-shot parse's and never
+changes with the delivery mode. In live mode (``Format.stream(buffered=False)``) a format also
+announces the call it is inside as soon as its name is certain (:meth:`Machine.preview_start`) and
+streams the argument text it can already vouch for (:meth:`Machine.preview_args`); the final
+:meth:`Machine.call` then only sends what the preview has not. Should the final call disagree with
+its preview, or :meth:`Machine.no_call` say the block gave no call (malformed or truncated output),
+the announced arguments are closed into valid JSON (:func:`.jsonstream.close_json`): an announced call
+is never retracted. Buffered mode ignores previews: whole calls, as Dynamo's jail delivers them.
+
 Normal-text policy (Dynamo trims the message and, depending on the format, the text before a call):
 prose goes through :meth:`Machine.prose`, which drops whitespace at the start of the message and
 holds trailing whitespace back until it is known whether non-blank text (release it), a call (the
@@ -16,12 +25,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from .jsonstream import close_json
+from .jsontext import WS, try_loads
 from .lexer import MarkerLexer, Token
 from .tools import ToolIndex
 from .types import ArgsDelta, CallStart, Event, ReasoningDelta, TextDelta
 
-#: Whitespace as Rust's ``str::trim`` sees it (Python's ``str.strip`` also strips U+001C..U+001F).
-WS = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
 class Machine:
@@ -34,7 +43,12 @@ class Machine:
         self.tools = tools
         self.lexer = MarkerLexer(markers or self.markers)
         self.events: list[Event] = []
+        #: calls decided (the one-shot parse's count); formats read it, e.g. "text after the first call"
         self.ncalls = 0
+        #: live mode: previews go out (set by Format.stream before the first feed)
+        self.live = False
+        self._announced = 0  # call indices handed out (decided calls and previews)
+        self._previews: list[_Preview] = []  # announced, not yet settled by call() / no_call()
         self._at_start = True
         self._ws: list[str] = []
 
@@ -49,6 +63,8 @@ class Machine:
         for tok in self.lexer.finish():
             self._dispatch(tok)
         self.on_end()
+        while self._previews:
+            self.no_call()
         self._ws.clear()
         out, self.events = self.events, []
         return out
@@ -84,11 +100,58 @@ class Machine:
             self.events.append(ReasoningDelta(text))
 
     def call(self, name: str, arguments: str) -> None:
-        """Emit one complete call (name, then its whole arguments text)."""
-        idx = self.ncalls
+        """One complete call: settles the oldest open preview, or emits the call whole.
+
+        A previewed call whose final arguments are not a JSON object (deepseek_v3_1 and harmony keep any
+        JSON value, harmony even raw text) is closed as the object it was announced as."""
         self.ncalls += 1
+        if self._previews:
+            p = self._previews.pop(0)
+            streamed = "".join(p.parts)
+            if p.name == name and arguments.startswith(streamed) and _is_object(arguments):
+                if len(arguments) > len(streamed):
+                    self.events.append(ArgsDelta(p.index, arguments[len(streamed) :]))
+                return
+            self._close_preview(p, streamed)
+            if p.name == name:
+                return  # same call, other arguments: the announced ones stand, closed
+        idx = self._announced
+        self._announced += 1
         self.events.append(CallStart(idx, name))
         self.events.append(ArgsDelta(idx, arguments))
+
+    def preview_start(self, name: str) -> None:
+        """Live mode: announce the call being read (its name can no longer change)."""
+        if self.live:
+            idx = self._announced
+            self._announced += 1
+            self._previews.append(_Preview(idx, name))
+            self.events.append(CallStart(idx, name))
+
+    def preview_args(self, fragment: str) -> None:
+        """Live mode: argument text of the newest preview that the final call is certain to start with."""
+        if fragment and self._previews:
+            p = self._previews[-1]
+            if p.closed or not p.parts and not fragment.startswith("{"):
+                p.closed = True  # not an object: nothing streams; the final call closes the preview as {}
+                return
+            p.parts.append(fragment)
+            self.events.append(ArgsDelta(p.index, fragment))
+
+    def previewing(self) -> bool:
+        """An announced call is waiting for its final decision."""
+        return bool(self._previews)
+
+    def no_call(self) -> None:
+        """The block behind the oldest open preview gave no call: its arguments are closed as they are."""
+        if self._previews:
+            p = self._previews.pop(0)
+            self._close_preview(p, "".join(p.parts))
+
+    def _close_preview(self, p: _Preview, streamed: str) -> None:
+        tail = close_json(streamed)
+        if tail:
+            self.events.append(ArgsDelta(p.index, tail))
 
     def prose(self, text: str) -> None:
         """Emit message text under the trim policy (leading whitespace dropped, trailing held)."""
@@ -121,3 +184,22 @@ class Machine:
     def start_seen(self) -> None:
         """Mark that the message has started (so later leading whitespace is not trimmed)."""
         self._at_start = False
+
+
+def _is_object(arguments: str) -> bool:
+    if not arguments.startswith("{"):
+        return False
+    ok, value = try_loads(arguments)
+    return ok and isinstance(value, dict)
+
+
+class _Preview:
+    """A call announced in live mode: its index, name and the argument text sent so far."""
+
+    __slots__ = ("index", "name", "parts", "closed")
+
+    def __init__(self, index: int, name: str) -> None:
+        self.index = index
+        self.name = name
+        self.parts: list[str] = []
+        self.closed = False  # its arguments turned out not to be an object: nothing more streams

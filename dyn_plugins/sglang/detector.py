@@ -6,8 +6,10 @@ SGLang builds a new detector per request (and per choice when streaming: ``Funct
 
 Conventions kept (SGLang 0.5.23):
 * ``tool_index`` is the call's position in the response; a call is streamed as a name item
-  (``parameters=""``) followed by one item with the whole arguments JSON (the core emits calls whole);
-* ``prev_tool_call_arr[i]["arguments"]`` holds the arguments TEXT exactly as streamed and
+  (``parameters=""``) as soon as the name is certain, then argument fragments as they arrive
+  (``DYN_PLUGINS_TOOL_STREAMING=buffered``: one item with the whole arguments; see
+  :mod:`dyn_plugins.streaming_mode`);
+* ``prev_tool_call_arr[i]["arguments"]`` holds the arguments TEXT streamed so far and
   ``streamed_args_for_tool[i]`` the same text, so ``_check_for_unstreamed_tool_args`` adds nothing;
 * ``finish(tools)`` flushes the core stream: the JSON family (jamba, nemotron_deci, default) emits its
   calls only there; ``serving_chat`` calls it on the last delta;
@@ -27,6 +29,7 @@ from typing import Any, ClassVar
 from sglang.srt.function_call.base_format_detector import BaseFormatDetector
 from sglang.srt.function_call.core_types import StreamingParseResult, StructureInfo, ToolCallItem
 
+from .. import streaming_mode
 from ..formats import ArgsDelta, CallStart, FormatStream, ReasoningDelta, TextDelta, get_format
 from . import grammar
 
@@ -56,7 +59,7 @@ class DynamoDetector(BaseFormatDetector):
         return self._fmt.has_trigger(text)
 
     def detect_and_parse(self, text: str, tools: list[Any]) -> StreamingParseResult:
-        stream = self._new_stream(tools)
+        stream = self._new_stream(tools, buffered=True)  # one-shot: Dynamo's parse
         events = stream.feed(text) + self._end(stream)
         normal: list[str] = []
         names: list[str] = []
@@ -78,7 +81,7 @@ class DynamoDetector(BaseFormatDetector):
 
     def parse_streaming_increment(self, new_text: str, tools: list[Any]) -> StreamingParseResult:
         if self._stream is None:
-            self._stream = self._new_stream(tools)
+            self._stream = self._new_stream(tools, buffered=streaming_mode.buffered())
         return self._convert(self._stream.feed(new_text))
 
     def finish(self, tools: list[Any]) -> StreamingParseResult:
@@ -94,8 +97,8 @@ class DynamoDetector(BaseFormatDetector):
             events = stream.feed(self._fmt.stop_marker)
         return events + stream.finish()
 
-    def _new_stream(self, tools: list[Any]) -> FormatStream:
-        stream = self._fmt.stream(tools)
+    def _new_stream(self, tools: list[Any], *, buffered: bool) -> FormatStream:
+        stream = self._fmt.stream(tools, buffered=buffered)
         if self._fmt.reasoning:
             stream.feed(HARMONY_PRIME)  # empty final message: emits nothing
         return stream

@@ -15,8 +15,10 @@ Streaming contract with vLLM 0.31 / 0.32 (``vllm/parser/abstract_parser.py``):
   there. The flag also makes vLLM skip accumulating ``previous_text`` (we never read it) and, for
   non-streaming output without calls and for ``tool_choice="none"``, use our ``content`` (markup
   stripped) instead of the raw text.
-- ``prev_tool_call_arr`` / ``streamed_args_for_tool`` always hold the same argument text, so
-  vLLM's end-of-stream ``get_remaining_unstreamed_args`` adds nothing (calls are streamed whole).
+- Calls stream live (:mod:`dyn_plugins.streaming_mode`): the first delta of a call carries ``id``,
+  ``type`` and ``function.name``, later ones ``index`` and argument fragments only.
+  ``prev_tool_call_arr`` / ``streamed_args_for_tool`` always hold the argument text streamed so far,
+  so vLLM's end-of-stream ``get_remaining_unstreamed_args`` adds nothing and duplicates nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from .. import streaming_mode
 from ..formats import FORMAT_NAMES, VARIANTS, get_format
 from ..formats.types import ArgsDelta, CallStart, Event, ReasoningDelta, TextDelta
 from . import compat, parser_class_name
@@ -130,7 +133,7 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
         request: Any,
     ) -> Any:
         if self._stream is None:
-            self._stream = self._format.stream(self._tools(request))
+            self._stream = self._format.stream(self._tools(request), buffered=streaming_mode.buffered())
         if not delta_text or self._finished:
             return None
         return self._to_delta(self._stream.feed(delta_text))

@@ -5,8 +5,10 @@ Importable as a top-level module: pytest puts this directory on ``sys.path`` for
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
+from dyn_plugins.formats.jsonstream import JsonTokens
 from dyn_plugins.formats import FORMAT_NAMES, VARIANTS, ParseResult, assemble, get_format
 from dyn_plugins.samples import TOOLS, sample, samples
 
@@ -14,17 +16,34 @@ from dyn_plugins.samples import TOOLS, sample, samples
 FORMATS = (*FORMAT_NAMES, *VARIANTS)
 
 
-def parse_chunks(fmt: str, chunks: Iterable[str], tools: object = TOOLS, context: str = "") -> ParseResult:
+def parse_chunks(fmt: str, chunks: Iterable[str], tools: object = TOOLS, context: str = "", *, buffered: bool = False) -> ParseResult:
     """``parse_stream``, plus a check that the format machine itself never raised: the stream swallows a
     machine failure and passes the rest through as text, so the result alone would not show it."""
     chunks = list(chunks)
-    stream = get_format(fmt).stream(tools)
+    stream = get_format(fmt).stream(tools, buffered=buffered)
     events = []
     for chunk in chunks:
         events.extend(stream.feed(chunk))
     events.extend(stream.finish())
-    assert not stream._failed, f"{fmt}{context}: the format machine raised on {''.join(chunks)[:200]!r}"
-    return assemble(events)
+    assert not stream.failed, f"{fmt}{context}: the format machine raised on {''.join(chunks)[:200]!r}"
+    result = assemble(events)
+    if not buffered:
+        for call in result.calls:
+            assert is_json_object(call.arguments), (fmt, context, call, "".join(chunks)[:200])
+    return result
+
+
+def is_json_object(text: str) -> bool:
+    """``json.loads(text)`` is a dict; checked without recursion for the 10,000-level nesting inputs."""
+    try:
+        return isinstance(json.loads(text), dict)
+    except RecursionError:
+        tokens = JsonTokens()
+        tokens.feed(text)
+        tokens.end()
+        return tokens.done and text.lstrip().startswith("{")
+    except ValueError:
+        return False
 
 
 def _respell(fmt: str, text: str) -> str:

@@ -51,8 +51,22 @@ class Case:
         return [c["delta_text"] if isinstance(c, dict) else c for c in chunks] if chunks else None
 
 
-def _deviations() -> dict[tuple[str, str], dict[str, Any]]:
-    return {(d["file"], d["name"]): d for d in json.loads((FIXTURES / "deviations.json").read_text())}
+#: delivery modes: the one-shot parse and buffered streaming (Dynamo's behaviour, one expectation), and
+#: live streaming (a call announced before it is complete), which may differ on malformed output only
+MODES = ("parse", "live")
+
+
+def _deviations(mode: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Deviations in force for ``mode``: Dynamo-parity ones everywhere, ``"mode": "live"`` ones on top in live mode."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for d in json.loads((FIXTURES / "deviations.json").read_text()):
+        if d.get("mode", "parse") == "parse" or d["mode"] == mode:
+            out[(d["file"], d["name"])] = d
+    return out
+
+
+def live_deviations() -> list[dict[str, Any]]:
+    return [d for d in json.loads((FIXTURES / "deviations.json").read_text()) if d.get("mode") == "live"]
 
 
 def skipped_reason(record: dict[str, Any]) -> str | None:
@@ -64,9 +78,9 @@ def skipped_reason(record: dict[str, Any]) -> str | None:
     return None
 
 
-def parse_cases() -> list[Case]:
-    """Every ``kind: parse`` record of our formats that runs, with deviations applied."""
-    devs = _deviations()
+def parse_cases(mode: str = "parse") -> list[Case]:
+    """Every ``kind: parse`` record of our formats that runs, with the deviations of ``mode`` applied."""
+    devs = _deviations(mode)
     cases: list[Case] = []
     for file, fmt in FILES.items():
         for rec in json.loads((DYNAMO / file).read_text()):
@@ -80,6 +94,8 @@ def parse_cases() -> list[Case]:
                 cases.append(Case(file, fmt, rec, rec.get("expected_calls"), rec.get("expected_normal_text"), None))
     if devs:
         raise AssertionError(f"deviations.json names records that do not exist: {sorted(devs)}")
+    if mode == "parse":
+        parse_cases("live")  # validates the live entries' names too
     return cases
 
 

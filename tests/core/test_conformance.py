@@ -1,9 +1,12 @@
-"""Dynamo's conformance matrix, run one-shot and streaming for every format.
+"""Dynamo's conformance matrix, run one-shot and streamed in both delivery modes for every format.
 
-Each ``kind: parse`` record of tests/fixtures/dynamo is checked three ways: the one-shot parse, the
-record's own chunking (stream records), and one character per chunk (the worst split for partial
-markers). Where we deliberately differ from Dynamo, tests/fixtures/deviations.json says what we give
-instead and why; those expectations are checked the same way.
+Each ``kind: parse`` record of tests/fixtures/dynamo is checked as a one-shot parse, and streamed with
+the record's own chunking (stream records), one character per chunk (the worst split for partial
+markers) and as one chunk, buffered (whole calls, Dynamo's jail) and live (calls announced early, argument
+bytes as they arrive). Where we deliberately differ from Dynamo, tests/fixtures/deviations.json says what
+we give instead and why; entries with ``"mode": "live"`` are the malformed outputs where live delivery
+cannot match the one-shot parse (a call it had already announced). Every other record streams live to
+exactly what Dynamo expects.
 """
 
 from __future__ import annotations
@@ -12,10 +15,18 @@ import pytest
 
 from dyn_plugins.formats import get_format, parse_stream
 
-from fixture_data import Case, mismatches, parse_cases, reasoning_cases
+from fixture_data import Case, live_deviations, mismatches, parse_cases, reasoning_cases
 
 CASES = parse_cases()
-STREAMED = [c for c in CASES if c.chunks]
+LIVE = parse_cases("live")
+
+
+def _splits(case: Case) -> dict[str, list[str]]:
+    text = case.record["input"]
+    out = {"one char per chunk": list(text), "one chunk": [text]}
+    if case.chunks:
+        out["recorded chunks"] = case.chunks
+    return out
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
@@ -24,24 +35,37 @@ def test_one_shot(case: Case) -> None:
     assert mismatches(case, result.normal_text, result.calls) == []
 
 
-@pytest.mark.parametrize("case", STREAMED, ids=lambda c: c.id)
-def test_recorded_chunks(case: Case) -> None:
-    result = parse_stream(case.format, case.chunks or [], case.tools)
-    assert mismatches(case, result.normal_text, result.calls) == []
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_one_char_per_chunk(case: Case) -> None:
-    result = parse_stream(case.format, list(case.record["input"]), case.tools)
-    assert mismatches(case, result.normal_text, result.calls) == []
+def test_buffered_stream(case: Case) -> None:
+    for how, chunks in _splits(case).items():
+        result = parse_stream(case.format, chunks, case.tools, buffered=True)
+        assert mismatches(case, result.normal_text, result.calls) == [], how
+
+
+@pytest.mark.parametrize("case", LIVE, ids=lambda c: c.id)
+def test_live_stream(case: Case) -> None:
+    for how, chunks in _splits(case).items():
+        result = parse_stream(case.format, chunks, case.tools)
+        assert mismatches(case, result.normal_text, result.calls) == [], how
+
+
+@pytest.mark.parametrize("dev", live_deviations(), ids=lambda d: f"{d['file']}:{d['name']}")
+def test_live_deviation_is_needed(dev: dict) -> None:
+    """A live-mode deviation is listed only where the one-shot parse really gives something else."""
+    case = next(c for c in CASES if (c.file, c.record["name"]) == (dev["file"], dev["name"]))
+    result = get_format(case.format).parse(case.record["input"], case.tools)
+    live_case = next(c for c in LIVE if c.id == case.id)
+    assert mismatches(live_case, result.normal_text, result.calls) != []
+    assert dev["why"]
 
 
 @pytest.mark.parametrize("record", reasoning_cases(), ids=lambda r: r["name"])
 def test_harmony_reasoning_text(record: dict) -> None:
     """The analysis channel comes back as reasoning text, as Dynamo's gpt_oss reasoning parser gives it."""
     chunks = [c["delta_text"] if isinstance(c, dict) else c for c in record.get("chunks") or [record["input"]]]
-    result = parse_stream("harmony", chunks)
-    assert result.reasoning_text.strip() == (record["expected_reasoning_text"] or "").strip()
+    for buffered in (True, False):
+        result = parse_stream("harmony", chunks, buffered=buffered)
+        assert result.reasoning_text.strip() == (record["expected_reasoning_text"] or "").strip()
 
 
 def test_matrix_covers_every_format() -> None:

@@ -7,7 +7,7 @@ surrogates and invalid UTF-8 decoded to text, each input streamed in a random ch
 
 "No failure" is checked on the machine, not on the stream (which swallows exceptions and passes the
 rest through as text): ``FormatStream._failed`` must stay False and the ``dyn_plugins`` logger must
-log no error. Scale with ``DYN_PLUGINS_FUZZ_SCALE`` (default 5 = the CI budget: see the count printed
+log no error. Scale with ``DYN_PLUGINS_FUZZ_SCALE`` (default 3 = the CI budget; each input runs buffered and live: see the count printed
 at the end and DEVELOPERS.md ## Benchmark). The seed rotates every hour (default: UTC ``YYYYMMDDHH``),
 so the generated families (soup, corrupted JSON, broken UTF-8, prose) are new inputs on every run and
 accumulate across CI runs; ``DYN_PLUGINS_FUZZ_SEED`` (or ``DYN_FUZZ_SEED``) pins it to reproduce a
@@ -32,7 +32,7 @@ from checked_streams import FORMATS, parse_chunks, sample_texts
 from dyn_plugins.formats import ParseResult, get_format
 from dyn_plugins.samples import TOOLS
 
-SCALE = float(os.environ.get("DYN_PLUGINS_FUZZ_SCALE", "5"))
+SCALE = float(os.environ.get("DYN_PLUGINS_FUZZ_SCALE", "3"))
 #: rotates every hour (UTC) so successive CI runs explore new inputs; printed at the end and in every
 #: failure message: rerun with DYN_PLUGINS_FUZZ_SEED=<seed> to reproduce
 SEED = int(os.environ.get("DYN_PLUGINS_FUZZ_SEED") or os.environ.get("DYN_FUZZ_SEED") or time.strftime("%Y%m%d%H", time.gmtime()))
@@ -72,9 +72,10 @@ def no_logged_errors() -> Iterator[None]:
 # -- running one input -----------------------------------------------------------------------------
 
 
-def run(fmt: str, chunks: list[str], tools: object = TOOLS) -> ParseResult:
-    """Stream ``chunks`` through a fresh stream; fail if the machine itself raised (naming the seed)."""
-    return parse_chunks(fmt, chunks, tools, f" (DYN_PLUGINS_FUZZ_SEED={SEED})")
+def run(fmt: str, chunks: list[str], tools: object = TOOLS, *, buffered: bool = True) -> ParseResult:
+    """Stream ``chunks`` through a fresh stream; fail if the machine itself raised (naming the seed). Live
+    streams (``buffered=False``) must also end every call with JSON-object arguments."""
+    return parse_chunks(fmt, chunks, tools, f" (DYN_PLUGINS_FUZZ_SEED={SEED})", buffered=buffered)
 
 
 def chunking(text: str, rng: random.Random) -> list[str]:
@@ -92,11 +93,20 @@ def chunking(text: str, rng: random.Random) -> list[str]:
     return out
 
 
+JSON_FAMILY = ("jamba", "nemotron_deci", "default")
+
+
 def check(fmt: str, text: str, rng: random.Random) -> ParseResult:
-    """The invariants every input must satisfy: no failure; any chunking gives the one-shot result."""
-    one_shot = run(fmt, [text])
+    """The invariants every input must satisfy, in both delivery modes: no failure; any chunking gives the
+    same result as one chunk (buffered: the one-shot parse); live arguments are JSON objects; live loses
+    no normal text (the JSON family's live commit to a bare call at the start turns its JSON into the call)."""
+    one_shot = get_format(fmt).parse(text, TOOLS)
     streamed = run(fmt, chunking(text, rng))
     assert streamed == one_shot, (f"DYN_PLUGINS_FUZZ_SEED={SEED}", fmt, text[:300])
+    live = run(fmt, chunking(text, rng), buffered=False)
+    assert live == run(fmt, [text], buffered=False), (f"DYN_PLUGINS_FUZZ_SEED={SEED}", "live", fmt, text[:300])
+    if fmt not in JSON_FAMILY or not live.calls:
+        assert live.normal_text == one_shot.normal_text, (f"DYN_PLUGINS_FUZZ_SEED={SEED}", "live", fmt, text[:300])
     return one_shot
 
 
@@ -288,7 +298,8 @@ def test_hypothesis_soup_any_chunking(fmt: str, data: st.DataObject) -> None:
     cuts = sorted(set(data.draw(st.lists(st.integers(0, len(text)), max_size=20))))
     bounds = [0, *cuts, len(text)]
     chunks = [text[a:b] for a, b in zip(bounds, bounds[1:])]
-    assert run(fmt, chunks) == run(fmt, [text])
+    for buffered in (True, False):
+        assert run(fmt, chunks, buffered=buffered) == run(fmt, [text], buffered=buffered)
     COUNTS[f"hypothesis:{fmt}"] = COUNTS.get(f"hypothesis:{fmt}", 0) + 1
 
 
@@ -300,7 +311,8 @@ def test_tools_variants_do_not_matter_for_safety() -> None:
     for fmt in FORMATS:
         for tools in (None, [], odd, TOOLS):
             for text in sample_texts(fmt):
-                assert run(fmt, chunking(text, rng), tools) == run(fmt, [text], tools)
+                for buffered in (True, False):
+                    assert run(fmt, chunking(text, rng), tools, buffered=buffered) == run(fmt, [text], tools, buffered=buffered)
                 n += 1
     COUNTS["tools"] = n
 

@@ -1,8 +1,10 @@
-"""Streaming == one-shot for ANY split of the output, and normal text is never lost.
+"""Streaming is chunk-invariant for ANY split of the output, and normal text is never lost.
 
 Inputs: every fixture record's wire text and every recorded sample, plus generated marker soup;
-splits: random cut points drawn by hypothesis. The recorded chunkings and the one-char split are in
-test_conformance.py.
+splits: random cut points drawn by hypothesis. Buffered streaming must equal the one-shot parse for
+every input; live streaming must give, for every split, what it gives for the whole text as one chunk
+(live == one-shot on well-formed output is test_live_streaming.py). The recorded chunkings and the
+one-char split are in test_conformance.py.
 """
 
 from __future__ import annotations
@@ -43,7 +45,14 @@ def _soup(fmt: str) -> st.SearchStrategy[str]:
 def test_random_split_of_real_outputs_equals_one_shot(fmt: str, data: st.DataObject) -> None:
     text = data.draw(st.sampled_from(CORPUS[fmt]))
     cuts = data.draw(st.lists(st.integers(min_value=0, max_value=10**6), max_size=12))
-    assert parse_stream(fmt, _split(text, cuts), TOOLS) == get_format(fmt).parse(text, TOOLS)
+    _check_both_modes(fmt, _split(text, cuts), TOOLS)
+
+
+def _check_both_modes(fmt: str, chunks: list[str], tools: object) -> None:
+    """Buffered: the one-shot parse. Live: the same as the whole text in one chunk."""
+    text = "".join(chunks)
+    assert parse_stream(fmt, chunks, tools, buffered=True) == get_format(fmt).parse(text, tools)
+    assert parse_stream(fmt, chunks, tools) == parse_stream(fmt, [text], tools)
 
 
 @pytest.mark.parametrize("fmt", sorted(CORPUS))
@@ -52,13 +61,14 @@ def test_random_split_of_real_outputs_equals_one_shot(fmt: str, data: st.DataObj
 def test_random_split_of_marker_soup_equals_one_shot(fmt: str, data: st.DataObject) -> None:
     text = data.draw(_soup(fmt))
     cuts = data.draw(st.lists(st.integers(min_value=0, max_value=10**6), max_size=12))
-    stream = get_format(fmt).stream()
-    events = []
-    for chunk in _split(text, cuts):
-        events.extend(stream.feed(chunk))
-    events.extend(stream.finish())
-    assert not stream._failed, "the format machine raised"
-    assert parse_stream(fmt, _split(text, cuts)) == get_format(fmt).parse(text)
+    for buffered in (True, False):
+        stream = get_format(fmt).stream(buffered=buffered)
+        events = []
+        for chunk in _split(text, cuts):
+            events.extend(stream.feed(chunk))
+        events.extend(stream.finish())
+        assert not stream.failed, "the format machine raised"
+    _check_both_modes(fmt, _split(text, cuts), None)
 
 
 _PROSE = st.text(alphabet=st.characters(blacklist_characters="<>{}[]|｜\"", blacklist_categories=("Cs",)), max_size=80)
@@ -69,9 +79,10 @@ _PROSE = st.text(alphabet=st.characters(blacklist_characters="<>{}[]|｜\"", bla
 @given(text=_PROSE, cuts=st.lists(st.integers(min_value=0, max_value=10**6), max_size=8))
 def test_prose_without_markers_comes_back_whole(fmt: str, text: str, cuts: list[int]) -> None:
     """Text with no marker characters is the message: returned whole, only outer whitespace trimmed."""
-    result = parse_stream(fmt, _split(text, cuts))
-    assert result.calls == []
-    assert result.normal_text.strip() == text.strip()
+    for buffered in (True, False):
+        result = parse_stream(fmt, _split(text, cuts), buffered=buffered)
+        assert result.calls == []
+        assert result.normal_text.strip() == text.strip()
 
 
 @SETTINGS
@@ -113,7 +124,7 @@ def _corrupt(text: str, data: st.DataObject) -> str:
 def test_random_split_of_corrupted_outputs_equals_one_shot(fmt: str, data: st.DataObject) -> None:
     text = _corrupt(data.draw(st.sampled_from(CORPUS[fmt])), data)
     cuts = data.draw(st.lists(st.integers(min_value=0, max_value=10**6), max_size=12))
-    assert parse_stream(fmt, _split(text, cuts), TOOLS) == get_format(fmt).parse(text, TOOLS)
+    _check_both_modes(fmt, _split(text, cuts), TOOLS)
 
 
 @pytest.mark.parametrize("fmt", sorted(CORPUS))
@@ -121,13 +132,14 @@ def test_random_split_of_corrupted_outputs_equals_one_shot(fmt: str, data: st.Da
 @given(text=st.text(max_size=60), cuts=st.lists(st.integers(min_value=0, max_value=10**6), max_size=8))
 def test_arbitrary_unicode_never_raises(fmt: str, text: str, cuts: list[int]) -> None:
     """Any text (surrogates, control characters, astral planes) parses, streamed or not, identically."""
-    stream = get_format(fmt).stream(TOOLS)
-    events = []
-    for chunk in _split(text, cuts):
-        events.extend(stream.feed(chunk))
-    events.extend(stream.finish())
-    assert not stream._failed
-    assert parse_stream(fmt, _split(text, cuts), TOOLS) == get_format(fmt).parse(text, TOOLS)
+    for buffered in (True, False):
+        stream = get_format(fmt).stream(TOOLS, buffered=buffered)
+        events = []
+        for chunk in _split(text, cuts):
+            events.extend(stream.feed(chunk))
+        events.extend(stream.finish())
+        assert not stream.failed
+    _check_both_modes(fmt, _split(text, cuts), TOOLS)
 
 
 @pytest.mark.parametrize("fmt", sorted(CORPUS))
@@ -141,4 +153,5 @@ def test_every_cut_inside_every_marker(fmt: str) -> None:
             continue
         for k in range(1, len(marker)):
             cut = at + k
-            assert parse_stream(fmt, [text[:cut], text[cut:]], TOOLS) == expected, (marker, k)
+            assert parse_stream(fmt, [text[:cut], text[cut:]], TOOLS, buffered=True) == expected, (marker, k)
+            assert parse_stream(fmt, [text[:cut], text[cut:]], TOOLS) == parse_stream(fmt, [text], TOOLS), (marker, k)

@@ -40,8 +40,8 @@ def near_marker_text(fmt: str, start: str = "") -> str:
     return start + unit * reps
 
 
-def stream(fmt: str, text: str, size: int, tools: object = TOOLS) -> ParseResult:
-    return parse_chunks(fmt, (text[i : i + size] for i in range(0, len(text), size)), tools)
+def stream(fmt: str, text: str, size: int, tools: object = TOOLS, buffered: bool = False) -> ParseResult:
+    return parse_chunks(fmt, (text[i : i + size] for i in range(0, len(text), size)), tools, buffered=buffered)
 
 
 def timed(fn, *args):  # type: ignore[no-untyped-def]
@@ -66,10 +66,11 @@ def test_one_mb_of_near_markers_parses_fast(fmt: str, shape: str) -> None:
     text = _shapes(fmt)[shape]
     assert len(text.encode()) >= MB
     one_shot, t_parse = timed(get_format(fmt).parse, text, TOOLS)
-    streamed, t_stream = timed(stream, fmt, text, 4)
     assert t_parse < PARSE_BOUND_S, f"{fmt} {shape}: parse took {t_parse:.2f} s"
-    assert t_stream < STREAM_BOUND_S, f"{fmt} {shape}: 4-char streaming took {t_stream:.2f} s"
-    assert streamed == one_shot
+    for buffered in (True, False):
+        streamed, t_stream = timed(stream, fmt, text, 4, TOOLS, buffered)
+        assert t_stream < STREAM_BOUND_S, f"{fmt} {shape}: 4-char streaming (buffered={buffered}) took {t_stream:.2f} s"
+        assert streamed == (one_shot if buffered else stream(fmt, text, len(text)))
 
 
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "harmony"])
@@ -91,11 +92,13 @@ def test_huge_string_argument(fmt: str) -> None:
     """A 1 MB string argument (an agent writing a file) comes back intact, one-shot and streamed, fast."""
     text = sample_text(fmt, "single").replace("Paris", HUGE)
     result, t_parse = timed(get_format(fmt).parse, text, TOOLS)
-    streamed, t_stream = timed(stream, fmt, text, 3)
-    assert t_parse < PARSE_BOUND_S and t_stream < STREAM_BOUND_S, (t_parse, t_stream)
+    assert t_parse < PARSE_BOUND_S, t_parse
     assert [c.name for c in result.calls] == ["get_weather"]
     assert json.loads(result.calls[0].arguments)["city"] == HUGE
-    assert streamed == result
+    for buffered in (True, False):
+        streamed, t_stream = timed(stream, fmt, text, 3, TOOLS, buffered)
+        assert t_stream < STREAM_BOUND_S, (buffered, t_stream)
+        assert streamed == result
 
 
 LONG_WORD = ("get_weather_" + "a1b2c3" * (MB // 6))[:MB]  # one identifier-like word: no space, no marker
@@ -108,10 +111,11 @@ def test_one_mb_word_streams_fast(fmt: str, with_tools: bool) -> None:
     trailing word (glm47: it may name a bare body's function) must not rescan what it holds on every chunk."""
     tools = TOOLS if with_tools else None
     one_shot, t_parse = timed(get_format(fmt).parse, LONG_WORD, tools)
-    streamed, t_stream = timed(stream, fmt, LONG_WORD, 4, tools)
     assert t_parse < PARSE_BOUND_S, f"{fmt}: parse took {t_parse:.2f} s"
-    assert t_stream < STREAM_BOUND_S, f"{fmt}: 4-char streaming took {t_stream:.2f} s"
-    assert streamed == one_shot
+    for buffered in (True, False):
+        streamed, t_stream = timed(stream, fmt, LONG_WORD, 4, tools, buffered)
+        assert t_stream < STREAM_BOUND_S, f"{fmt}: 4-char streaming (buffered={buffered}) took {t_stream:.2f} s"
+        assert streamed == one_shot
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

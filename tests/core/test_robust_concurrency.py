@@ -2,7 +2,7 @@
 
 A server parses many responses at the same time with one parser type: streams of the same format
 are interleaved chunk by chunk (one thread), run in 100 threads, and in 100 asyncio tasks. Each must
-give exactly what a lone one-shot parse of its own text gives. Inputs differ per stream (format,
+give exactly what a lone live stream of its own text (as one chunk) gives. Inputs differ per stream (format,
 scenario, a stream-specific prefix and argument value) so any leak of state shows up as a wrong result.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from concurrent_streams import DRIVERS, Driver
-from dyn_plugins.formats import Event, ParseResult, assemble, get_format
+from dyn_plugins.formats import Event, ParseResult, assemble, get_format, parse_stream
 from dyn_plugins.samples import TOOLS, distinct_streams
 
 N_STREAMS = 100
@@ -21,7 +21,7 @@ N_STREAMS = 100
 
 @dataclass
 class Job:
-    """One stream's input, its chunking, and the result a lone one-shot parse gives."""
+    """One stream's input, its chunking, and the result a lone stream of the whole text gives."""
 
     fmt: str
     chunks: list[str]
@@ -30,7 +30,7 @@ class Job:
 
 def jobs(seed: int) -> list[Job]:
     """100 distinct inputs over every format: each recorded sample made unique (own city, own prose)."""
-    out = [Job(fmt, chunks, get_format(fmt).parse(text, TOOLS)) for fmt, text, chunks in distinct_streams(N_STREAMS, seed)]
+    out = [Job(fmt, chunks, parse_stream(fmt, [text], TOOLS)) for fmt, text, chunks in distinct_streams(N_STREAMS, seed)]
     assert len({repr(j.expected) for j in out if j.expected.calls}) > 20, "inputs should be distinct"
     return out
 

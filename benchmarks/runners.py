@@ -77,13 +77,14 @@ TIMER_OVERHEAD = _timer_overhead()
 # -- core and floor -----------------------------------------------------------------------------
 
 
-def prepare_core(fmt: str) -> Runner:
+def prepare_core(fmt: str, buffered: bool = False) -> Runner:
+    """The core stream, live (the default: calls announced early, argument bytes as they arrive) or buffered."""
     f = get_format(fmt)
 
     def run(case: Case) -> tuple[int, float]:
         chunks = case.chunks
         t0 = _pc()
-        stream = f.stream(TOOLS)
+        stream = f.stream(TOOLS, buffered=buffered)
         feed = stream.feed
         calls = 0
         for chunk in chunks:
@@ -94,7 +95,7 @@ def prepare_core(fmt: str) -> Runner:
             if type(ev) is CallStart:
                 calls += 1
         elapsed = _pc() - t0
-        if stream._failed:  # noqa: SLF001 - a failed machine would make the timing meaningless
+        if stream.failed:  # a failed machine would make the timing meaningless
             raise RuntimeError(f"{fmt}: core stream failed")
         return calls, elapsed
 
@@ -295,7 +296,8 @@ def prepare_sglang_builtin(fmt: str) -> Runner:
 
 #: runner name -> column label
 RUNNERS: dict[str, str] = {
-    "core": "ours (core)",
+    "core": "ours (core, live)",
+    "core-buffered": "ours (core, buffered)",
     "floor": "floor: per-token str.find",
     "floor-pass": "floor: one str.count pass",
     "vllm": "ours (vLLM adapter)",
@@ -308,6 +310,8 @@ RUNNERS: dict[str, str] = {
 def prepare(runner: str, fmt: str, tokenizer_dir: str) -> Runner:
     if runner == "core":
         return prepare_core(fmt)
+    if runner == "core-buffered":
+        return prepare_core(fmt, buffered=True)
     if runner == "floor":
         return prepare_floor(fmt)
     if runner == "floor-pass":

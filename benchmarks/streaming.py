@@ -295,7 +295,7 @@ def table(records: list[dict[str, Any]]) -> str:
     formats = [f for f in FORMAT_NAMES if any(k[0] == f for k in idx)]
     sizes = [s for s in SIZES if any(k[1] == s for k in idx)]
     head = (
-        "| format | size | tokens | core µs/tok | core total ms | floor µs/tok | core/floor | core/one-pass "
+        "| format | size | tokens | core µs/tok (live) | core total ms | core buffered µs/tok | floor µs/tok | core/floor | core/one-pass "
         "| vLLM ours | vLLM built-in | ours/built-in | SGLang ours | SGLang built-in | ours/built-in |"
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -308,7 +308,7 @@ def table(records: list[dict[str, Any]]) -> str:
                 continue
             total = f"{core['total_ms']:.1f}" if core is not None and core["status"] == "ok" else "n/a"
             lines.append(
-                f"| {fmt} | {size} | {any_rec['tokens']} | {_cell(core)} | {total} | {_cell(get('floor'))} "
+                f"| {fmt} | {size} | {any_rec['tokens']} | {_cell(core)} | {total} | {_cell(get('core-buffered'))} | {_cell(get('floor'))} "
                 f"| {_ratio(core, get('floor'))} | {_ratio(core, get('floor-pass'))} "
                 f"| {_cell(get('vllm'))} | {_cell(get('vllm-builtin'))} | {_ratio(get('vllm'), get('vllm-builtin'))} "
                 f"| {_cell(get('sglang'))} | {_cell(get('sglang-builtin'))} | {_ratio(get('sglang'), get('sglang-builtin'))} |"
@@ -349,6 +349,9 @@ def targets(records: list[dict[str, Any]]) -> list[str]:
                 g = mine[-1]["per_token_us"] / mine[0]["per_token_us"]
                 out.append(f"{'PASS' if g < 1.5 else 'MISS'} {fmt}: {ours} per-token growth {mine[0]['size']}→{mine[-1]['size']} = {g:.2f} (< 1.5)")
         core = _ok_series(idx, fmt, "core")
+        if core:
+            us = core[-1]["per_token_us"]
+            out.append(f"{'PASS' if us <= 1 else 'MISS'} {fmt}: core (live) at {core[-1]['size']} = {us:.2f} µs/token (<= 1)")
         fl = idx.get((fmt, core[-1]["size"], "floor")) if core else None  # at the largest size measured
         if fl and fl["status"] == "ok":
             r = core[-1]["per_token_us"] / fl["per_token_us"]

@@ -84,7 +84,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     fmt = get_format(fmt_name)
     out: dict[str, Any] = {}
     if args.stream:
-        stream = fmt.stream(tools)
+        stream = fmt.stream(tools, buffered=args.buffered)
         events = []
         size = max(1, args.chunk)
         for i in range(0, len(text), size):
@@ -423,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--tools", help="JSON file with the OpenAI tools list (or a whole request body): types glm47/DSML values")
     sp.add_argument("--stream", action="store_true", help="use the streaming parser (feeds --chunk characters at a time) and print its events")
     sp.add_argument("--chunk", type=int, default=1, help="characters per streamed chunk (default 1)")
+    sp.add_argument("--buffered", action="store_true", help="with --stream: deliver whole calls (as DYN_PLUGINS_TOOL_STREAMING=buffered does) instead of live argument fragments")
     sp.add_argument("file", nargs="?", default="-", help="text file, or - for stdin (default)")
     sp.set_defaults(func=cmd_parse)
 

@@ -234,6 +234,13 @@ class CallWalker(JsonTokens):
         self.in_args = False
         self.args_level = 0
 
+    def feed(self, text: str) -> None:
+        # the common case, a piece of an argument string's content, passes straight through
+        if self.announced and self.in_args and not self.held and self.string_run(text) and not self.is_key:
+            self.machine.preview_args(text)
+            return
+        super().feed(text)
+
     # the arguments object's source, piece by piece
     def _raw(self, raw: str, value: bool) -> None:
         if not self.in_args:

@@ -116,6 +116,14 @@ class JsonTokens:
             else:
                 i = self._structural(text, i)
 
+    def string_run(self, text: str) -> bool:
+        """Inside a string, ``text`` is plain content (no quote, backslash or control character): feeding it
+        would only report it as one string piece."""
+        if self.mode != _STRING or self._skip_ws:
+            return False
+        m = _STRING_RUN.match(text)
+        return m is not None and m.end() == len(text)
+
     def end(self) -> None:
         """End of input: a number at the very end is complete now."""
         if self.mode == _NUMBER:
@@ -356,10 +364,8 @@ class JsonCompactor(JsonTokens):
 
     def push(self, text: str) -> str:
         """Feed ``text`` and return the output it completes (the common case, string content, is fast)."""
-        if self.mode == _STRING and not self.is_key and not self._skip_ws and not self.diverged:
-            m = _STRING_RUN.match(text)
-            if m is not None and m.end() == len(text):
-                return text  # plain string content re-serialises as itself
+        if not self.is_key and not self.diverged and self.string_run(text):
+            return text  # plain string content re-serialises as itself
         self.feed(text)
         return self.take()
 

@@ -29,7 +29,11 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     return rc, out.out, out.err
 
 
-@pytest.mark.parametrize("mode", [[], ["--stream"], ["--stream", "--chunk", "7"]], ids=["oneshot", "stream-1", "stream-7"])
+@pytest.mark.parametrize(
+    "mode",
+    [[], ["--stream"], ["--stream", "--chunk", "7"], ["--stream", "--buffered"]],
+    ids=["oneshot", "stream-1", "stream-7", "stream-buffered"],
+)
 @pytest.mark.parametrize("case", PARSE_CASES, ids=lambda c: f"{c['format']}-{len(c['calls'])}")
 def test_cli_parse(case: dict[str, Any], mode: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """parse prints the calls (arguments as JSON text) and the normal text, one-shot and streamed alike."""
@@ -48,6 +52,9 @@ def test_cli_parse(case: dict[str, Any], mode: list[str], tmp_path: Path, capsys
     assert all(c["type"] == "function" for c in calls)
     assert data["finish_reason"] == ("tool_calls" if case["calls"] else "stop")
     assert ("events" in data) == bool(mode)
+    if mode and case["calls"]:  # live: many argument fragments per call; buffered: one
+        fragments = sum(1 for e in data["events"] if e["type"] == "ArgsDelta")
+        assert (fragments == len(case["calls"])) == ("--buffered" in mode)
 
 
 def test_cli_parse_engine_only_name_fails_with_reason(capsys: pytest.CaptureFixture[str]) -> None:

@@ -71,7 +71,7 @@ class DeepseekV31Machine(Machine):
         elif self.state == _BLOCK:
             self.body.append(text)
             if self.args is not None:
-                self._stream_args(text)
+                self.preview_args(self.args.push(text))
 
     def _stream_args(self, text: str) -> None:
         assert self.args is not None

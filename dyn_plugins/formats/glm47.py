@@ -14,9 +14,10 @@ Dynamo's behaviour (SPEC.md section 2):
 
 Streaming: live mode announces a block's call at its first ``<arg_key>`` (the name is complete; with
 tools it must be one of them) and streams each pair as it arrives (:class:`LiveArgs`): a value that
-will stay a string (its schema type is not a number, boolean, array or null, and it does not start
-with ``{``, ``[`` or ``"``) streams as JSON string content, entity-decoded; other values go out typed at
-their ``</arg_value>``. ``</tool_call>`` settles the call; a block left open at the end keeps the
+will stay a string (its schema type is not a number, boolean, array or null) streams as JSON string
+content, entity-decoded; one that starts with ``{``, ``[`` or ``"`` is held only while it can still be one
+JSON value (a value opening with a Python docstring streams from its third quote); other values go out typed at their
+``</arg_value>``. ``</tool_call>`` settles the call; a block left open at the end keeps the
 announced call with its arguments closed. Buffered mode emits each call at its ``</tool_call>``
 (bare bodies always come whole). The last word of the text is
 held back while it could still turn out to be the name of a bare body (with tools: only while it is a
@@ -34,6 +35,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 from . import jsontext
 from .base import Format
+from .jsonstream import JsonTokens
 from .jsontext import dumps_compact
 from .machine import WS, Machine
 from .tools import ToolIndex
@@ -113,7 +115,7 @@ _ENTITY_PREFIXES = frozenset(t[:k] for t in _ENTITY_TOKENS for k in range(1, len
 #: schema types whose values are not strings (see coerce): these values go out whole
 _TYPED = frozenset({"integer", "int", "number", "float", "double", "boolean", "bool", "array", "null"})
 _SEEK, _KEY, _KEY_END, _VALUE = range(4)
-_LEAD, _STRING, _WHOLE, _SKIP = range(4)
+_LEAD, _STRING, _WHOLE, _SKIP, _JSONISH = range(5)
 
 
 class LiveArgs:
@@ -124,7 +126,7 @@ class LiveArgs:
     (the dict keeps its first position, the last value) stops the stream: the final call decides.
     """
 
-    __slots__ = ("machine", "name", "state", "key", "value", "held", "how", "keys", "stopped")
+    __slots__ = ("machine", "name", "state", "key", "value", "held", "how", "keys", "stopped", "probe")
 
     def __init__(self, machine: Machine, name: str) -> None:
         self.machine = machine
@@ -136,12 +138,16 @@ class LiveArgs:
         self.how = _LEAD
         self.keys: set[str] = set()
         self.stopped = False
+        self.probe: JsonTokens | None = None  # a value that may still be one JSON value (see _value)
         machine.preview_args("{")
 
     def text(self, text: str) -> None:
         st = self.state
         if st == _VALUE:
-            self._value(text)
+            if self.how == _STRING and not self.held and "&" not in text and not self.stopped:
+                self.machine.preview_args(encode_basestring(text)[1:-1])  # the common case, inlined
+            else:
+                self._value(text)
         elif st == _KEY:
             if "<" in text:
                 self.state = _SEEK
@@ -201,23 +207,34 @@ class LiveArgs:
             first = decoded.lstrip(WS)[:1]
             if not first:
                 return
-            if first in '{["':
-                self.how = _WHOLE
-                self.value.append(self.held)
-                self.held = ""
+            if first in '{["':  # coerce tries JSON first: held while it can still be one JSON value
+                self.how = _JSONISH
+                self.probe = JsonTokens(lenient_ws=True)
+                self.probe.feed(decoded)
+                if self.probe.bad:
+                    self._to_string(decoded)
                 return
-            self.how = _STRING
-            self.value = []
-            self._emit(self._head() + '"' + encode_basestring(decoded)[1:-1])
+            self._to_string(decoded)
+        elif how == _JSONISH:
+            self.value.append(text[:cut])
+            assert self.probe is not None
+            self.probe.feed(_ENTITY.sub(_entity, text[:cut]))
+            if self.probe.bad:  # not JSON after all (a docstring, prose after a brace): a string, streamed
+                self._to_string(_ENTITY.sub(_entity, "".join(self.value)))
         elif cut:
             self._emit(encode_basestring(_ENTITY.sub(_entity, text[:cut]))[1:-1])
+
+    def _to_string(self, decoded: str) -> None:
+        self.how = _STRING
+        self.value = []
+        self._emit(self._head() + '"' + encode_basestring(decoded)[1:-1])
 
     def _end_value(self) -> None:
         how = self.how
         if how == _STRING:
             tail = _ENTITY.sub(_entity, self.held)
             self._emit(encode_basestring(tail)[1:-1] + '"')
-        elif how in (_WHOLE, _LEAD):
+        elif how in (_WHOLE, _LEAD, _JSONISH):
             raw = "".join(self.value) + self.held
             value = coerce(_decode_entities(raw), self.machine.tools.property_type(self.name, self.key[0]))
             self._emit(self._head() + dumps_compact(value))

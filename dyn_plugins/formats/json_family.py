@@ -236,7 +236,7 @@ class CallWalker(JsonTokens):
 
     def feed(self, text: str) -> None:
         # the common case, a piece of an argument string's content, passes straight through
-        if self.announced and self.in_args and not self.held and self.string_run(text) and not self.is_key:
+        if self.announced and self.in_args and not self.held and not self.is_key and self.string_run(text):
             self.machine.preview_args(text)
             return
         super().feed(text)

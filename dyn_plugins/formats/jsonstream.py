@@ -119,10 +119,7 @@ class JsonTokens:
     def string_run(self, text: str) -> bool:
         """Inside a string, ``text`` is plain content (no quote, backslash or control character): feeding it
         would only report it as one string piece."""
-        if self.mode != _STRING or self._skip_ws:
-            return False
-        m = _STRING_RUN.match(text)
-        return m is not None and m.end() == len(text)
+        return self.mode == _STRING and not self._skip_ws and _STRING_RUN.fullmatch(text) is not None
 
     def end(self) -> None:
         """End of input: a number at the very end is complete now."""
@@ -364,7 +361,7 @@ class JsonCompactor(JsonTokens):
 
     def push(self, text: str) -> str:
         """Feed ``text`` and return the output it completes (the common case, string content, is fast)."""
-        if not self.is_key and not self.diverged and self.string_run(text):
+        if self.mode == _STRING and not self.is_key and not self._skip_ws and not self.diverged and _STRING_RUN.fullmatch(text):
             return text  # plain string content re-serialises as itself
         self.feed(text)
         return self.take()

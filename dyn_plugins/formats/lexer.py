@@ -20,7 +20,7 @@ Token = str | int
 class MarkerLexer:
     """Finds the given literal markers in a stream of text chunks, in linear time."""
 
-    __slots__ = ("markers", "_pattern", "_index", "_first", "_prefixes", "_maxlen", "_held")
+    __slots__ = ("markers", "_pattern", "_index", "_first", "_first_re", "_prefixes", "_maxlen", "_held")
 
     def __init__(self, markers: Sequence[str]) -> None:
         if not markers or any(not m for m in markers):
@@ -33,6 +33,7 @@ class MarkerLexer:
         self._pattern = re.compile("|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True)))
         self._index = {m: i for i, m in enumerate(markers)}
         self._first = frozenset(m[0] for m in markers)
+        self._first_re = re.compile("[" + "".join(re.escape(c) for c in sorted(self._first)) + "]")
         self._prefixes = frozenset(m[:k] for m in markers for k in range(1, len(m)))
         self._maxlen = max(len(m) for m in markers)
         self._held = ""
@@ -44,8 +45,7 @@ class MarkerLexer:
             self._held = ""
         if not text:
             return []
-        first = self._first
-        if not any(c in text for c in first):
+        if self._first_re.search(text) is None:
             return [text]
         out: list[Token] = []
         pos = 0

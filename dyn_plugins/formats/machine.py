@@ -54,8 +54,12 @@ class Machine:
 
     # -- driver -----------------------------------------------------------------------------------
     def feed(self, text: str) -> list[Event]:
+        on_text = self.on_text
         for tok in self.lexer.feed(text):
-            self._dispatch(tok)
+            if type(tok) is str:
+                on_text(tok)
+            else:
+                self.on_marker(tok)
         out, self.events = self.events, []
         return out
 

@@ -1,6 +1,7 @@
 """Result and event types shared by every format and both engine adapters.
 
-Plain frozen dataclasses: the adapters translate them into vLLM / SGLang objects, tests compare them.
+Plain dataclasses: the adapters translate them into vLLM / SGLang objects, tests compare them. Events are
+not frozen: a live stream makes one per token, and a frozen dataclass costs twice as much to build.
 """
 
 from __future__ import annotations
@@ -26,21 +27,21 @@ class ParseResult:
     reasoning_text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TextDelta:
     """Normal (user-visible) text."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReasoningDelta:
     """Reasoning text (harmony's analysis channel)."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallStart:
     """A call begins; ``index`` is its position in the response (0, 1, ...)."""
 
@@ -48,7 +49,7 @@ class CallStart:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ArgsDelta:
     """A fragment of the arguments JSON of call ``index``; fragments concatenate to the full text."""
 

@@ -2,7 +2,7 @@
 
 A :class:`DynamoReasoningDetector` subclass per format (:func:`reasoning_detector_class`) wraps one
 :class:`dyn_plugins.reasoning.ReasoningStream` per request: ``detect_and_parse`` is the splitter fed the
-whole text, ``parse_streaming_increment`` feeds one delta. SGLang builds reasoning parsers in the
+whole text, ``parse_streaming_increment`` feeds one delta and ``finish`` flushes what is held. SGLang builds reasoning parsers in the
 tokenizer manager and the scheduler with varying keyword arguments (``force_reasoning``,
 ``stream_reasoning``, ``continue_final_message``, ...): all are accepted, ``force_reasoning`` starts the
 stream inside a thought.
@@ -24,7 +24,9 @@ class DynamoReasoningDetector(BaseReasoningFormatDetector):
 
     def __init__(self, *args: Any, force_reasoning: bool = False, stream_reasoning: bool = True, **kwargs: Any) -> None:
         fmt = get_reasoning_format(self.format_name)
-        super().__init__(fmt.starts[0], fmt.ends[0], force_reasoning=force_reasoning, stream_reasoning=stream_reasoning)
+        # reasoning_default=None: Dynamo's formats are not forced (SGLang's default "always" would force a thought
+        # onto every request whose chat template it cannot classify)
+        super().__init__(fmt.starts[0], fmt.ends[0], force_reasoning=force_reasoning, stream_reasoning=stream_reasoning, reasoning_default=None)
         self._fmt = fmt
         self._forced = bool(force_reasoning)
         self._stream: ReasoningStream = fmt.stream(self._forced)
@@ -34,7 +36,14 @@ class DynamoReasoningDetector(BaseReasoningFormatDetector):
         return StreamingParseResult(normal_text=answer, reasoning_text=reasoning)
 
     def parse_streaming_increment(self, new_text: str) -> StreamingParseResult:
-        reasoning, answer = self._stream.feed(new_text)
+        return self._result(*self._stream.feed(new_text))
+
+    def finish(self) -> StreamingParseResult:
+        """End of stream (SGLang's ``parse_stream_end``): the text held back as a possible marker."""
+        return self._result(*self._stream.finish())
+
+    def _result(self, reasoning: str, answer: str) -> StreamingParseResult:
+        self._in_reasoning = self._stream.in_reasoning  # SGLang's base class state, read by its serving code
         return StreamingParseResult(normal_text=answer, reasoning_text=reasoning)
 
 

@@ -42,6 +42,7 @@ _INT = re.compile(r"[+-]?[0-9]+")
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:inf|infinity|nan)", re.I)
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#x27;", "'"), ("&#39;", "'"), ("&apos;", "'"), ("&amp;", "&"))
 _I64 = (-(2**63), 2**63 - 1)
+_MAX_DIGITS = 4000
 
 
 def _strip_quotes(s: str) -> str:
@@ -68,7 +69,8 @@ def _literal(text: str) -> tuple[bool, Any]:
 def _number(t: str) -> Any:
     """A ``number``/``float`` value: integers stay exact, whole floats become integers, non-finite stay text."""
     if _INT.fullmatch(t):
-        return int(t)
+        # Python refuses int <-> str conversions past 4300 digits: such a literal stays text
+        return int(t) if len(t) <= _MAX_DIGITS else t
     if not _FLOAT.fullmatch(t):
         return t
     f = float(t)
@@ -106,7 +108,7 @@ def convert(raw: str, schema: Any) -> Any:
     if typ in ("string", "str", "text", "varchar", "char", "enum"):
         return value
     if typ.startswith(("int", "uint", "long", "short", "unsigned")):
-        if _INT.fullmatch(value) and _I64[0] <= int(value) <= _I64[1]:
+        if len(value) <= 20 and _INT.fullmatch(value) and _I64[0] <= int(value) <= _I64[1]:
             return int(value)
         return value
     if typ.startswith(("num", "float")):

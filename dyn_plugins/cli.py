@@ -138,7 +138,7 @@ def _cell(row: N.ParserName, name: str, engine: str, info: Any, kind: str) -> tu
     if res.target == "ours":
         extra = f" (replaces {engine}'s own)" if name in reg else ""
         if not row.ours:
-            extra = f" ({engine} lacks {'|'.join(row.candidates(engine))})"  # type: ignore[arg-type]
+            extra = f" ({engine} lacks {'|'.join(row.candidates(engine)) or 'a parser for it'})"  # type: ignore[arg-type]
         return f"dyn-plugins {res.impl}{extra}", "ours"
     if res.target == "engine":
         return (f"{engine} {res.impl}" + (" (same name)" if res.impl == name else "")), "engine"

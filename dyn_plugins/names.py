@@ -53,8 +53,8 @@ def _t(dynamo: str, *, aliases: tuple[str, ...] = (), ours: str | None = None, v
     return ParserName(dynamo, "tool", aliases, ours, vllm, sglang, note, fallback_ours)
 
 
-def _r(dynamo: str, *, aliases: tuple[str, ...] = (), vllm: tuple[str, ...] = (), sglang: tuple[str, ...] = (), note: str = "") -> ParserName:
-    return ParserName(dynamo, "reasoning", aliases, None, vllm, sglang, note)
+def _r(dynamo: str, *, aliases: tuple[str, ...] = (), vllm: tuple[str, ...] = (), sglang: tuple[str, ...] = (), note: str = "", fallback_ours: str | None = None) -> ParserName:
+    return ParserName(dynamo, "reasoning", aliases, None, vllm, sglang, note, fallback_ours)
 
 
 # Candidate lists: the engine's spellings, newest first where versions differ; the first one the
@@ -87,12 +87,12 @@ TOOL_PARSERS: tuple[ParserName, ...] = (
     _t("minimax_m2", vllm=("minimax_m2", "minimax"), sglang=("minimax-m2",), note="<minimax:tool_call> XML"),
     _t("minimax_m3", aliases=("minimax-m3", "minimax_m3_nom", "minimax-m3-nom"), vllm=("minimax_m3",), sglang=("minimax-m3",), note="MiniMax M3 namespace-token XML"),
     _t("mistral", vllm=("mistral",), sglang=("mistral",), note="[TOOL_CALLS]"),
-    _t("phi4", vllm=("phi4_mini_json",), note="functools[...] (no SGLang parser)"),
+    _t("phi4", vllm=("phi4_mini_json",), note="functools[...] (no SGLang parser: ours there)", fallback_ours="phi4"),
     _t("pythonic", vllm=("pythonic",), sglang=("pythonic",), note="Python list of calls"),
     _t("gemma4", aliases=("gemma-4",), vllm=("gemma4",), sglang=("gemma4",), note="Gemma 4 <|tool_call>call:f{...}<tool_call|>"),
     _t("inkling", vllm=("inkling",), sglang=("inkling",), note="Inkling"),
     _t("muse", aliases=("muse_glimmer",), vllm=("muse", "muse_glimmer"), sglang=("muse",), note="Muse Glimmer"),
-    _t("qwen3", note="Dynamo's unified Qwen3 family: no engine equivalent established"),
+    _t("qwen3", note="Dynamo's unified Qwen3 parser (Qwen3-Coder XML calls + <think>): ours in both", fallback_ours="qwen3"),
 )
 
 REASONING_PARSERS: tuple[ParserName, ...] = (
@@ -104,9 +104,9 @@ REASONING_PARSERS: tuple[ParserName, ...] = (
     _r("glm45", vllm=("glm45",), sglang=("glm45",), note="<think>...</think>"),
     _r("glm47", vllm=("glm47",), sglang=("glm45",), note="SGLang has no glm47 reasoning entry; glm45 parses the same <think>"),
     _r("gpt_oss", vllm=("openai_gptoss",), sglang=("gpt-oss",), note="vLLM's openai_gptoss only detects the reasoning end; pair gpt-oss with --tool-call-parser harmony"),
-    _r("granite", vllm=("granite",), note="'Here is my thought process:' (SGLang's granite_thinking_parser is another format)"),
+    _r("granite", vllm=("granite",), note="'Here is my thought process:' (SGLang's granite_thinking_parser is another format: ours there)", fallback_ours="granite"),
     _r("inkling", vllm=("inkling",), sglang=("inkling",)),
-    _r("kimi", sglang=("kimi",), note="◁think▷ format: no vLLM parser"),
+    _r("kimi", sglang=("kimi",), note="◁think▷ format (no vLLM parser: ours there)", fallback_ours="kimi"),
     _r("kimi_k2", aliases=("kimi_k25",), vllm=("kimi_k2",), sglang=("kimi_k2",), note="<think>"),
     _r("kimi_k3", aliases=("kimi-k3",), vllm=("kimi_k3",), sglang=("kimi_k3",)),
     _r("minimax_append_think", vllm=("minimax_m2_append_think",), sglang=("minimax-append-think",), note="implicit opening <think>"),

@@ -62,6 +62,12 @@ def harmony_call(name: str, args: str) -> str:
     return f"<|start|>assistant<|channel|>commentary to=functions.{name} <|constrain|>json<|message|>{args}<|call|>"
 
 
+def qwen3_call(name: str, params: list[tuple[str, str]]) -> str:
+    """One Qwen3(-Coder) XML call block; ``params``: (name, value text)."""
+    body = "".join(f"<parameter={k}>\n{v}\n</parameter>\n" for k, v in params)
+    return f"<tool_call>\n<function={name}>\n{body}</function>\n</tool_call>"
+
+
 _W1, _W2, _T1 = '{"city": "Paris", "days": 3}', '{"city": "Tokyo"}', '{"timezone": "Asia/Tokyo"}'
 _PLAIN = "It is sunny in Paris today."
 _INTRO = "Let me check the weather."
@@ -109,6 +115,18 @@ _RAW: dict[str, dict[str, str]] = {
         "parallel": f'<TOOLCALL>[{{"name": "get_weather", "arguments": {_W2}}}, {{"name": "get_time", "arguments": {_T1}}}]</TOOLCALL>',
         "text_before": f'{_INTRO} <|python_tag|>{{"name": "get_weather", "parameters": {_W1}}}',
         "truncated": f'<TOOLCALL>[{{"name": "get_weather", "arguments": {_W2}}}, {{"name": "get_time", "arguments": {{"timezone": "Asia/To',
+    },
+    "phi4": {
+        "single": f'functools[{{"name": "get_weather", "arguments": {_W1}}}]',
+        "parallel": f'functools[{{"name": "get_weather", "arguments": {_W2}}}, {{"name": "get_time", "arguments": {_T1}}}]',
+        "text_before": f'{_INTRO} functools[{{"name": "get_weather", "arguments": {_W1}}}]',
+        "truncated": f'functools[{{"name": "get_weather", "arguments": {_W2}}}, {{"name": "get_time", "arguments": {{"timezone": "Asia/To',
+    },
+    "qwen3": {
+        "single": "<think>\nThe user asks for the weather.\n</think>\n\n" + qwen3_call("get_weather", [("city", "Paris"), ("days", "3")]),
+        "parallel": qwen3_call("get_weather", [("city", "Tokyo")]) + "\n" + qwen3_call("get_time", [("timezone", "Asia/Tokyo")]),
+        "text_before": f"{_INTRO}\n" + qwen3_call("get_weather", [("city", "Paris")]),
+        "truncated": qwen3_call("get_weather", [("city", "Tokyo")]) + "\n<tool_call>\n<function=get_time>\n<parameter=timezone>\nAsia/To",
     },
 }
 

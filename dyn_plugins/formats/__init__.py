@@ -26,7 +26,11 @@ FORMAT_NAMES: tuple[str, ...] = (
 )
 
 #: Variants reachable by name but not part of the seven public formats: name -> (module, attribute).
-VARIANTS: dict[str, tuple[str, str]] = {"deepseek_v4": ("deepseek_v3_2", "FORMAT_V4")}
+VARIANTS: dict[str, tuple[str, str]] = {
+    "deepseek_v4": ("deepseek_v3_2", "FORMAT_V4"),
+    "phi4": ("phi4", "FORMAT"),
+    "qwen3": ("qwen3", "FORMAT"),
+}
 
 _cache: dict[str, Format] = {}
 

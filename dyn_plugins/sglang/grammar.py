@@ -38,6 +38,7 @@ LAYOUTS: dict[str, Layout] = {
     "jamba": Layout("<tool_calls>[", "]</tool_calls>", _JSON_ENVELOPE, "}", ", ", "json", "<tool_calls>"),
     "nemotron_deci": Layout("<TOOLCALL>[", "]</TOOLCALL>", _JSON_ENVELOPE, "}", ", ", "json", "<TOOLCALL>"),
     "default": Layout("<TOOLCALL>[", "]</TOOLCALL>", _JSON_ENVELOPE, "}", ", ", "json", "<TOOLCALL>"),
+    "phi4": Layout("functools[", "]", _JSON_ENVELOPE, "}", ", ", "json", "functools["),
     "deepseek_v3_1": Layout(
         "<｜tool▁calls▁begin｜>", "<｜tool▁calls▁end｜>", "<｜tool▁call▁begin｜>{name}<｜tool▁sep｜>", "<｜tool▁call▁end｜>", "", "json", "<｜tool▁calls▁begin｜>"
     ),

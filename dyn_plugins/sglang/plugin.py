@@ -9,7 +9,8 @@ what ``--tool-call-parser`` accepts when the parser module is not imported yet):
 * a format SGLang has under another spelling -> an alias to SGLang's own class;
 * a name SGLang cannot serve -> one log line.
 
-Reasoning names are aliased the same way (``ReasoningParser.DetectorMap`` + ``REASONING_PARSER_NAMES``).
+Reasoning names are aliased the same way (``ReasoningParser.DetectorMap`` + ``REASONING_PARSER_NAMES``);
+a Dynamo reasoning format SGLang lacks (``granite``) gets our detector (:mod:`.reasoning`).
 Idempotent and cheap; SGLang swallows exceptions from plugins, so everything is guarded and logged.
 """
 
@@ -126,7 +127,7 @@ def register_reasoning_names() -> None:
 
 
 def register_reasoning_parsers() -> None:
-    """Alias every Dynamo reasoning name SGLang can serve in ``ReasoningParser.DetectorMap``."""
+    """Alias every Dynamo reasoning name SGLang can serve in ``ReasoningParser.DetectorMap`` (ours where it lacks one)."""
     if "reasoning" in _done:
         return
     try:
@@ -136,7 +137,12 @@ def register_reasoning_parsers() -> None:
         available = list(dmap)
         for res in _names.resolve_all(engine="sglang", available=available, kind="reasoning"):
             key = res.name.lower()
-            if res.ok and res.impl is not None:
+            if res.target == "ours" and res.impl is not None:
+                from .reasoning import reasoning_detector_class
+
+                dmap[key] = reasoning_detector_class(res.impl)
+                RESOLVED["reasoning"][res.name] = f"dyn_plugins:{res.impl}"
+            elif res.ok and res.impl is not None:
                 if key not in available:
                     dmap[key] = dmap[res.impl]
                 RESOLVED["reasoning"][res.name] = f"sglang:{res.impl}"

@@ -14,3 +14,12 @@ PARSER_MODULE = "dyn_plugins.vllm.parser"
 def parser_class_name(fmt: str) -> str:
     """Class name of the vLLM ToolParser for core format ``fmt`` (e.g. ``deepseek_v3_1`` -> ``DynDeepseekV31ToolParser``)."""
     return "Dyn" + "".join(part.capitalize() for part in fmt.split("_")) + "ToolParser"
+
+
+#: Module holding the reasoning parser classes of the Dynamo reasoning formats vLLM lacks.
+REASONING_MODULE = "dyn_plugins.vllm.reasoning"
+
+
+def reasoning_class_name(fmt: str) -> str:
+    """Class name of the vLLM ReasoningParser for reasoning format ``fmt`` (``kimi`` -> ``DynKimiReasoningParser``)."""
+    return "Dyn" + "".join(part.capitalize() for part in fmt.split("_")) + "ReasoningParser"

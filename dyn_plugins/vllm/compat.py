@@ -68,6 +68,8 @@ ChatCompletionRequest = find("ChatCompletionRequest", _CHAT_PROTOCOL_MODULES)
 #: vLLM's Harmony stub tool parser: on ``model_type == "gpt_oss"`` vLLM's HarmonyParser accepts only its
 #: subclasses (None where this vLLM has no such class).
 GptOssToolParser = find("GptOssToolParser", _GPT_OSS_MODULES, required=False)
+#: vLLM's reasoning parser base class (our reasoning formats subclass it).
+ReasoningParser = find("ReasoningParser", _REASONING_MODULES, required=False)
 
 #: DeltaMessage's reasoning field: ``reasoning`` (0.28+), ``reasoning_content`` before.
 REASONING_FIELD = "reasoning" if "reasoning" in getattr(DeltaMessage, "model_fields", {}) else "reasoning_content"

@@ -11,7 +11,8 @@ tool-call name and alias (:mod:`dyn_plugins.names`), resolved against what the i
   only for names vLLM does not already use;
 - unsupported -> listed in one log line.
 
-Reasoning parser names get the same alias treatment in vLLM's ``ReasoningParserManager``.
+Reasoning parser names get the same alias treatment in vLLM's ``ReasoningParserManager``; a Dynamo
+reasoning format vLLM lacks (``kimi``) is our parser (:mod:`.reasoning`), registered lazily.
 Guarded (an exception inside an entry point aborts vLLM's start-up: this never raises, it logs),
 idempotent and cheap: dictionary writes only.
 """
@@ -23,7 +24,7 @@ import time
 from typing import Any
 
 from .. import names
-from . import PARSER_MODULE, parser_class_name
+from . import PARSER_MODULE, REASONING_MODULE, parser_class_name, reasoning_class_name
 
 logger = logging.getLogger("vllm.dyn_plugins")
 
@@ -95,13 +96,16 @@ def register_tool_parsers(manager: Any) -> tuple[dict[str, str], list[str], list
 
 
 def register_reasoning_parsers(manager: Any) -> tuple[dict[str, str], list[str]]:
-    """Dynamo reasoning names as aliases of vLLM's own reasoning parsers (names vLLM lacks only)."""
+    """Dynamo reasoning names as aliases of vLLM's own reasoning parsers (names vLLM lacks only); ours where vLLM has none."""
     available = set(manager.list_registered())
     eager: dict[str, Any] = getattr(manager, "reasoning_parsers", {})
     done: dict[str, str] = {}
     unsupported: list[str] = []
     for res in names.resolve_all("vllm", available, "reasoning"):
-        if res.target == "engine" and res.impl is not None:
+        if res.target == "ours" and res.impl is not None:
+            manager.register_lazy_module(res.name, REASONING_MODULE, reasoning_class_name(res.impl))
+            done[res.name] = f"dyn-plugins {res.impl}"
+        elif res.target == "engine" and res.impl is not None:
             if res.name != res.impl and res.name not in available:
                 _alias(manager, eager, res.name, res.impl)
             done[res.name] = f"vllm {res.impl}"

@@ -69,7 +69,7 @@ def test_cli_names_static_without_engines(capsys: pytest.CaptureFixture[str]) ->
     data = json.loads(out)
     assert rc == 0 and data["engines"]["vllm"]["installed"] is False and data["engines"]["sglang"]["installed"] is False
     rows = {r["name"]: r for r in data["tool"]}
-    assert rows["phi4"]["vllm"] == {"text": "phi4_mini_json", "status": "not installed"}
+    assert rows["phi4"]["vllm"] == {"text": "phi4_mini_json (else dyn-plugins phi4)", "status": "not installed"}
     assert rows["nemotron_nano"]["alias_of"] == "qwen3_coder"
     assert rows["glm47"]["sglang"]["text"] == "dyn-plugins glm47"
     assert {r["name"] for r in data["reasoning"]} >= {"basic", "nemotron3", "gpt_oss"}
@@ -88,10 +88,12 @@ def test_cli_names_text_table_says_not_installed(capsys: pytest.CaptureFixture[s
     [
         ("vllm", "0.32.0", "glm47", "tool", "dyn-plugins glm47 (replaces vllm's own)"),
         ("vllm", "0.32.0", "phi4", "tool", "vllm phi4_mini_json"),
-        ("vllm", "0.32.0", "qwen3", "tool", "UNSUPPORTED"),
+        ("vllm", "0.32.0", "qwen3", "tool", "dyn-plugins qwen3 (vllm lacks a parser for it)"),
+        ("sglang", "0.5.23", "phi4", "tool", "dyn-plugins phi4 (sglang lacks a parser for it)"),
+        ("vllm", "0.32.0", "kimi", "reasoning", "dyn-plugins kimi (vllm lacks a parser for it)"),
         ("sglang", "0.5.23", "deepseek_v3", "tool", "sglang deepseekv3"),
         ("sglang", "0.5.23", "deepseekv4", "tool", "sglang deepseekv4 (same name)"),
-        ("sglang", "0.5.23", "granite", "reasoning", "UNSUPPORTED"),
+        ("sglang", "0.5.23", "granite", "reasoning", "dyn-plugins granite (sglang lacks a parser for it)"),
     ],
 )
 def test_cli_names_assume_snapshot(engine: str, version: str, name: str, kind: str, text: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,7 +132,7 @@ def test_cli_names_installed_engine_read_from_source(tmp_path: Path, monkeypatch
     rows = {r["name"]: r["vllm"] for r in data["tool"]}
     assert rc == 0 and data["engines"]["vllm"]["source"] == "package source"
     assert rows["hermes"]["status"] == "engine" and rows["glm47"]["text"] == "dyn-plugins glm47 (replaces vllm's own)"
-    assert rows["phi4"]["status"] == "unsupported"
+    assert rows["phi4"] == {"text": "dyn-plugins phi4 (vllm lacks phi4_mini_json)", "status": "ours"}  # the engine lacks it: ours
 
 
 def test_cli_doctor_without_engine_fails_with_fix(capsys: pytest.CaptureFixture[str]) -> None:

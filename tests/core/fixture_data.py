@@ -24,6 +24,14 @@ FILES = {
     "deepseek_v3_2.json": "deepseek_v3_2",
     "deepseek_v4.json": "deepseek_v4",
     "default.json": "default",
+    "phi4.json": "phi4",
+    "qwen3.json": "qwen3",
+}
+
+#: reasoning fixture file -> our reasoning format (dyn_plugins.reasoning)
+REASONING_FILES = {
+    "kimi_reasoning.json": "kimi",
+    "granite_reasoning.json": "granite",
 }
 
 
@@ -110,10 +118,12 @@ def _args(raw: str) -> Any:
         return raw if raw else {}
 
 
-def mismatches(case: Case, normal_text: str, calls: list[Any]) -> list[str]:
+def mismatches(case: Case, normal_text: str, calls: list[Any], reasoning_text: str = "") -> list[str]:
     """Differences between a result and the case, under Dynamo's own comparison rules."""
     out: list[str] = []
     rec = case.record
+    if "expected_reasoning_text" in rec and reasoning_text != rec["expected_reasoning_text"]:
+        out.append(f"reasoning text {reasoning_text!r} != {rec['expected_reasoning_text']!r}")
     got = [{"name": c.name, "arguments": _args(c.arguments)} for c in calls]
     if case.expected_calls is not None and got != case.expected_calls:
         out.append(f"calls {got} != {case.expected_calls}")

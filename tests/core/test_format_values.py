@@ -141,3 +141,37 @@ def test_harmony_arguments(content: str, arguments: str) -> None:
     text = f"<|channel|>commentary to=functions.f <|constrain|>json<|message|>{content}<|call|>"
     (call,) = get_format("harmony").parse(text).calls
     assert (call.name, call.arguments) == ("f", arguments)
+
+
+# -- qwen3: Qwen3-Coder <parameter> typing (the examples in the doc comment of Dynamo's convert_param_value,
+# frontend-crates parsers/v1/src/tool_calling/xml/parser.rs, plus the aliases it lists)
+# (raw value, schema type of the property or None = undeclared, expected JSON value)
+QWEN3_VALUES: list[tuple[str, str | None, Any]] = [
+    ("hello world", "string", "hello world"),
+    ("42", "string", "42"),
+    ("42", "integer", 42),
+    ("not_a_number", "int", "not_a_number"),
+    ("3.14", "number", 3.14),
+    ("42.0", "float", 42),
+    ("true", "boolean", True),
+    ("yes", "bool", False),
+    ('{"key": "value"}', "object", {"key": "value"}),
+    ("[1, 2, 3]", "array", [1, 2, 3]),
+    ("{'key': 'value'}", "dict", {"key": "value"}),
+    ("null", "integer", None),
+    ("&lt;tag&gt;", "string", "<tag>"),
+    ("123", None, "123"),
+    ("\n  padded\n", "string", "padded"),
+    ("inf", "number", "inf"),
+    ("[True, None]", "list", [True, None]),
+]
+
+
+@pytest.mark.parametrize(("raw", "schema_type", "expected"), QWEN3_VALUES)
+def test_qwen3_value_typing(raw: str, schema_type: str | None, expected: Any) -> None:
+    key = "v"
+    props = {key: {"type": schema_type}} if schema_type else {}
+    tools = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object", "properties": props}}}]
+    text = f"<tool_call>\n<function=f>\n<parameter={key}>{raw}</parameter>\n</function>\n</tool_call>"
+    (call,) = get_format("qwen3").parse(text, tools).calls
+    assert json.loads(call.arguments) == {key: expected}

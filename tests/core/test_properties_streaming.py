@@ -13,11 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dyn_plugins.formats import FORMAT_NAMES, get_format, parse_stream
+from dyn_plugins.formats import FORMAT_NAMES, VARIANTS, get_format, parse_stream
+from dyn_plugins.reasoning import REASONING_FORMATS
 from dyn_plugins.samples import TOOLS, samples
 from fixture_data import parse_cases
 
-CORPUS: dict[str, list[str]] = {name: [] for name in (*FORMAT_NAMES, "deepseek_v4")}
+CORPUS: dict[str, list[str]] = {name: [] for name in (*FORMAT_NAMES, *VARIANTS)}
 for _case in parse_cases():
     CORPUS[_case.format].append(_case.record["input"])
 for _sample in samples():
@@ -155,3 +156,25 @@ def test_every_cut_inside_every_marker(fmt: str) -> None:
             cut = at + k
             assert parse_stream(fmt, [text[:cut], text[cut:]], TOOLS, buffered=True) == expected, (marker, k)
             assert parse_stream(fmt, [text[:cut], text[cut:]], TOOLS) == parse_stream(fmt, [text], TOOLS), (marker, k)
+
+
+def _reasoning_soup(fmt: str) -> st.SearchStrategy[str]:
+    rf = REASONING_FORMATS[fmt]
+    markers = [*rf.starts, *rf.ends, " ", "\n", "x"]
+    prefixes = [m[: len(m) // 2] for m in markers if len(m) > 1]
+    piece = st.one_of(st.sampled_from(markers), st.sampled_from(prefixes), st.text(max_size=6))
+    return st.lists(piece, max_size=25).map("".join)
+
+
+@pytest.mark.parametrize("fmt", sorted(REASONING_FORMATS))
+@SETTINGS
+@given(data=st.data())
+def test_reasoning_split_is_chunk_invariant(fmt: str, data: st.DataObject) -> None:
+    """kimi / granite: the (reasoning, answer) split of marker soup is the same for any chunking."""
+    rf = REASONING_FORMATS[fmt]
+    text = data.draw(_reasoning_soup(fmt))
+    cuts = data.draw(st.lists(st.integers(min_value=0, max_value=10**6), max_size=12))
+    stream = rf.stream()
+    parts = [stream.feed(c) for c in _split(text, cuts)] + [stream.finish()]
+    split = ("".join(p[0] for p in parts), "".join(p[1] for p in parts))
+    assert split == rf.parse(text)

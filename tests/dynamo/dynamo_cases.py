@@ -34,9 +34,10 @@ CORE_NAMES = FORMAT_NAMES
 ALIASES: dict[str, dict[str, str]] = {
     # nemotron_nano: Dynamo alias of qwen3_coder (both engines: qwen3_coder)
     # llama3_json: SGLang spells it llama3 (vLLM has the same name: works with or without the plugin)
-    # phi4: vLLM spells it phi4_mini_json; SGLang has no phi4 parser at all (not servable, not listed)
-    "vllm": {"nemotron_nano": "qwen3_coder/single", "llama3_json": "llama3_json/single", "phi4": "phi4/single"},
-    "sglang": {"nemotron_nano": "qwen3_coder/single", "llama3_json": "llama3_json/single"},
+    # phi4: vLLM spells it phi4_mini_json; SGLang has no phi4 parser (ours serves it there: names.py fallback_ours)
+    # qwen3: Dynamo's unified Qwen3 parser, no engine has it (ours in both: names.py fallback_ours)
+    "vllm": {"nemotron_nano": "qwen3_coder/single", "llama3_json": "llama3_json/single", "phi4": "phi4/single", "qwen3": "qwen3/single"},
+    "sglang": {"nemotron_nano": "qwen3_coder/single", "llama3_json": "llama3_json/single", "phi4": "phi4/single", "qwen3": "qwen3/single"},
 }
 _WEATHER = {"city": "Paris", "days": 3}
 
@@ -63,6 +64,7 @@ HANDWRITTEN_EXPECTED: dict[str, tuple[list[tuple[str, dict[str, Any]]], str]] = 
     "qwen3_coder/single": ([("get_weather", _WEATHER)], ""),
     "llama3_json/single": ([("get_weather", _WEATHER)], ""),
     "phi4/single": ([("get_weather", _WEATHER)], ""),
+    "qwen3/single": ([("get_weather", _WEATHER)], ""),
 }
 
 

@@ -67,15 +67,6 @@ for kind, names in (("tool", get_tool_parser_names()), ("reasoning", get_reasoni
 print("PROBE" + json.dumps(out))
 """
 
-#: Dynamo names no parser of the pinned engine serves, plugin or not (hand-checked against the registries).
-UNSERVABLE: dict[tuple[str, str], frozenset[str]] = {
-    # Dynamo's unified qwen3 tool family has no established engine equivalent; vLLM has no ◁think▷ (kimi) parser.
-    ("vllm", "tool"): frozenset({"qwen3"}),
-    ("vllm", "reasoning"): frozenset({"kimi"}),
-    # SGLang has no phi4 (functools[...]) parser, no granite "Here is my thought process" reasoning parser.
-    ("sglang", "tool"): frozenset({"phi4", "qwen3"}),
-    ("sglang", "reasoning"): frozenset({"granite"}),
-}
 #: Dynamo names served by this package's own parsers (aliases included), in both engines.
 OURS = frozenset(CORE_NAMES)
 
@@ -131,9 +122,10 @@ def _names(kind: str) -> list[str]:
 
 @pytest.mark.parametrize("kind", ["tool", "reasoning"])
 def test_every_servable_dynamo_name_resolves(lookups: dict[str, dict[str, str]], kind: str) -> None:
-    """Every Dynamo name resolves in Dynamo's own lookup, except the few no parser of the engine serves."""
+    """Every Dynamo name resolves in Dynamo's own lookup (the ones the engine lacks, qwen3 / phi4 / kimi / granite,
+    through our fallback parsers)."""
     failed = {n for n in _names(kind) if lookups[kind][n].startswith("ERROR")}
-    assert failed == UNSERVABLE[(ENGINE, kind)], {n: lookups[kind][n] for n in failed}
+    assert failed == set(), {n: lookups[kind][n] for n in failed}
 
 
 @pytest.mark.parametrize("name", sorted(OURS))

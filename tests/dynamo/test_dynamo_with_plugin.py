@@ -32,7 +32,7 @@ from dyn_plugins.samples import SCENARIOS
 pytestmark = pytest.mark.dynamo
 
 ENGINE_NAMES = names(ENGINE)
-#: Hand-written outputs whose parser this engine can serve (SGLang has no phi4 parser at all).
+#: Hand-written outputs whose parser this engine can serve.
 HANDWRITTEN_KEYS = sorted(k for k in HANDWRITTEN_EXPECTED if served_name(k) in ENGINE_NAMES)
 
 
@@ -138,8 +138,9 @@ def test_forced_tool_choice(stack: Stack, fmt: str, choice: str, stream: bool) -
 
 #: The registration line each engine's frontend logs (vLLM: entry point / import hook; SGLang: import hook only).
 REGISTRATION_LOG = {
-    "vllm": "in vLLM (Dynamo formats: deepseek_v3_1, deepseek_v3_2, default, glm47, harmony, jamba, nemotron_deci;",
-    "sglang": "dyn-plugins: SGLang tool-call parsers registered: 7 Dynamo formats",
+    "vllm": "in vLLM (Dynamo formats: deepseek_v3_1, deepseek_v3_2, default, glm47, harmony, jamba, nemotron_deci, qwen3;",
+    # the seven formats plus phi4 and qwen3 (SGLang has neither)
+    "sglang": "dyn-plugins: SGLang tool-call parsers registered: 9 Dynamo formats",
 }
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.sglang
 import sglang  # noqa: E402,F401  (the SGLang venv has it: a missing engine must fail, not skip)
 
 TOOL_NAMES = names.all_names("tool")
-SERVABLE = [n for n in TOOL_NAMES if names.lookup(n).ours or names.lookup(n).sglang]  # type: ignore[union-attr]
+SERVABLE = [n for n in TOOL_NAMES if names.lookup(n).ours or names.lookup(n).sglang or names.lookup(n).fallback_ours]  # type: ignore[union-attr]
 
 
 def _run(code: str, tmp_path: Path, **env: str) -> dict:
@@ -42,9 +42,9 @@ if "sglang.srt.function_call.function_call_parser" in sys.modules:
     from sglang.srt.function_call.parser_names import TOOL_CALL_PARSER_NAMES
     from sglang.srt.parser.reasoning_parser import ReasoningParser
     print(json.dumps({"tools": {k: v.__name__ for k, v in FunctionCallParser.ToolCallParserEnum.items()},
-                      "names": list(TOOL_CALL_PARSER_NAMES), "reasoning": sorted(ReasoningParser.DetectorMap)}))
+                      "names": list(TOOL_CALL_PARSER_NAMES), "reasoning": {k: v.__name__ for k, v in sorted(ReasoningParser.DetectorMap.items())}}))
 else:
-    print(json.dumps({"tools": {}, "names": [], "reasoning": []}))
+    print(json.dumps({"tools": {}, "names": [], "reasoning": {}}))
 """
 
 
@@ -57,6 +57,9 @@ def test_entry_point_registers_every_name(tmp_path: Path) -> None:
     assert out["tools"]["deepseek_v3"] == out["tools"]["deepseekv3"] == "DeepSeekV3Detector"
     assert set(out["names"]) == set(out["tools"])
     assert {"gpt_oss", "deepseek_r1", "nemotron_v3"} <= set(out["reasoning"])
+    # names SGLang has no parser for: ours (names.py fallback_ours)
+    assert (out["tools"]["phi4"], out["tools"]["qwen3"]) == ("DynamoPhi4Detector", "DynamoQwen3Detector")
+    assert out["reasoning"]["granite"] == "DynamoGraniteReasoningDetector"
 
 
 def test_sglang_plugins_filter_skips_us(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from dyn_plugins import names
 
 pytestmark = pytest.mark.vllm
 
-NAMES = [n for n in names.all_names("tool") if n != "qwen3"]
+NAMES = list(names.all_names("tool"))
 
 
 @pytest.fixture(scope="module")

@@ -118,7 +118,7 @@ def test_register_never_raises(monkeypatch: pytest.MonkeyPatch, caplog: pytest.L
     assert "registering the vLLM parsers failed" in caplog.text
 
 
-@pytest.mark.parametrize("name", [n for n in names.all_names("tool") if n != "qwen3"])
+@pytest.mark.parametrize("name", names.all_names("tool"))
 def test_dynamo_fallback_style_construction(name: str, model_dir: Any) -> None:
     """Dynamo's --dyn-chat-processor vllm: get_tool_parser(name) then cls(tokenizer, tools) for every name."""
     from vllm.tokenizers import get_tokenizer

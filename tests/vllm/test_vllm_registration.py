@@ -14,8 +14,8 @@ from dyn_plugins import names
 
 pytestmark = pytest.mark.vllm
 
-ALL_TOOL_NAMES = [n for n in names.all_names("tool") if n != "qwen3"]  # qwen3: no vLLM parser (names.py)
-OURS = {"glm47", "jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "deepseek_v3_2", "default"}
+ALL_TOOL_NAMES = list(names.all_names("tool"))
+OURS = {"glm47", "jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "deepseek_v3_2", "default", "qwen3"}
 
 PROBE = r"""
 import json, logging, os, sys, time
@@ -95,6 +95,11 @@ def test_replacement_of_vllm_parser_is_logged(loaded: dict[str, Any], name: str)
 def test_reasoning_aliases_registered(loaded: dict[str, Any]) -> None:
     """Dynamo reasoning names vLLM spells differently (gpt_oss, nemotron3, ...) become aliases."""
     assert {"gpt_oss", "nemotron3", "deepseek_v3_1", "minimax_append_think"} <= set(loaded["reasoning"])
+
+
+def test_reasoning_format_vllm_lacks_is_ours(loaded: dict[str, Any]) -> None:
+    """kimi (◁think▷): no vLLM parser, so ours is registered under the Dynamo name."""
+    assert "kimi" in loaded["reasoning"]
 
 
 @pytest.mark.parametrize(("plugins", "expect_loaded"), [("other", False), ("", False), ("dyn_plugins", True), ("lora_filesystem_resolver,dyn_plugins", True)])

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from . import jsontext
@@ -219,11 +220,14 @@ class CallWalker(JsonTokens):
 
     separator = ";"
 
-    __slots__ = ("machine", "depth", "key", "parts", "name", "capture", "held", "announced", "in_args", "args_level")
+    __slots__ = ("machine", "depth", "key", "parts", "name", "capture", "held", "announced", "in_args", "args_level", "compact_arrays", "compact")
 
-    def __init__(self, machine: Machine) -> None:
+    def __init__(self, machine: Machine, *, compact_arrays: bool = False) -> None:
         super().__init__(lenient_ws=True)
         self.machine = machine
+        #: an array payload after an end-less start token is re-serialised compactly (see _single_token_payload)
+        self.compact_arrays = compact_arrays
+        self.compact = False
         self.depth = 0  # stack depth of the call objects: 1 (objects) or 2 (an array of them)
         self.key = ""  # the current key of the call object
         self.parts: list[str] = []  # decoded text of the key or name string being read
@@ -266,6 +270,7 @@ class CallWalker(JsonTokens):
             return
         if c in "[{" and len(self.stack) == 1 and not self.depth:
             self.depth = 1 if c == "{" else 2
+            self.compact = self.compact_arrays and c == "["
         if c == "{" and len(self.stack) == self.depth:
             self.name, self.capture, self.announced, self.key = None, None, False, ""
             self.held = ""
@@ -276,7 +281,8 @@ class CallWalker(JsonTokens):
             self._announce()
 
     def on_ws(self, raw: str) -> None:
-        self._raw(raw, False)
+        if not self.compact:
+            self._raw(raw, False)
 
     def on_string_start(self) -> None:
         if self.in_args:
@@ -286,7 +292,7 @@ class CallWalker(JsonTokens):
 
     def on_string_part(self, decoded: str, raw: str) -> None:
         if self.in_args:
-            self._raw(raw, not self.is_key)
+            self._raw(encode_basestring(decoded)[1:-1] if self.compact else raw, not self.is_key)
         else:
             self.parts.append(decoded)
 
@@ -302,6 +308,8 @@ class CallWalker(JsonTokens):
                 self._announce()
 
     def on_scalar(self, raw: str) -> None:
+        if self.compact:
+            raw = jsontext.dumps_compact(jsontext.try_loads(raw)[1])
         self._raw(raw, True)
 
     def _announce(self) -> None:
@@ -381,7 +389,7 @@ class JsonFamilyMachine(Machine):
                     self._release_candidate()
                 self.state, self.held = _HOLD, [literal]
                 self.candidate_ok = False
-            self.walker = CallWalker(self) if self.live else None
+            self.walker = CallWalker(self, compact_arrays=self.cfg.end_tokens == ("",)) if self.live else None
             return
         # an end marker before any start marker
         if st == _PROSE:

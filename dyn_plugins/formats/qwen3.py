@@ -18,6 +18,10 @@ Dynamo's behaviour, kept here:
   at the start and end of the message trimmed, as everywhere in dyn-plugins).
 * Values are trimmed, HTML-unescaped and typed by the tool's JSON schema (:func:`convert`), the way
   Dynamo's XML parser types Qwen3-Coder parameters; arguments keep the order the model wrote them.
+
+Live streaming announces a call at the ``>`` that ends ``<function=NAME`` and streams its parameters
+(:class:`LiveParams`): a string-typed value as JSON string content (trimmed and unescaped; held while it
+could still be ``null``), any other value typed at its ``</parameter>``; ``</function>`` settles the call.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import math
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 from .base import Format
 from .jsontext import dumps_compact, try_loads
@@ -36,6 +42,7 @@ THINK, THINK_END, TC, TCE, FN, FNE, PAR, PARE = range(8)
 MARKERS = ("<think>", "</think>", "<tool_call>", "</tool_call>", "<function=", "</function>", "<parameter=", "</parameter>")
 
 _CONTENT, _REASON, _BLOCK, _FUNC = range(4)
+_ANY_MARKER = re.compile("|".join(re.escape(m) for m in MARKERS))
 
 _PARAM = re.compile(r"<parameter=([^>]+)>(.*?)(?:</parameter>|\Z)", re.S)
 _INT = re.compile(r"[+-]?[0-9]+")
@@ -136,6 +143,142 @@ def parse_function(body: str, tools: ToolIndex) -> tuple[str, str] | None:
     return name, dumps_compact(args)
 
 
+_ENTITY_TOKENS = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#x27;": "'", "&#39;": "'", "&apos;": "'", "&amp;": "&"}
+_ENTITY = re.compile("|".join(re.escape(t) for t in _ENTITY_TOKENS))  # _unescape as one left-to-right pass
+_ENTITY_PREFIXES = frozenset(t[:k] for t in _ENTITY_TOKENS for k in range(1, len(t)))
+_STRINGS = frozenset({"string", "str", "text", "varchar", "char", "enum"})
+_SEEK, _HEAD, _VALUE = range(3)
+
+
+def _string_typed(schema: Any) -> bool:
+    """:func:`convert` returns such a parameter's value as a string (or None for "null")."""
+    if schema is None:
+        return True
+    typ = schema.get("type") if isinstance(schema, Mapping) else None
+    if isinstance(typ, str):
+        return typ.lower() in _STRINGS
+    return not (isinstance(schema, Mapping) and ("anyOf" in schema or "oneOf" in schema))
+
+
+def _unescape_piece(m: re.Match[str]) -> str:
+    return _ENTITY_TOKENS[m.group()]
+
+
+def _hold_point(text: str) -> int:
+    """Where a possible entity starts at the end of ``text`` (len(text): none)."""
+    at = text.rfind("&", max(0, len(text) - 6))
+    return at if at >= 0 and text[at:] in _ENTITY_PREFIXES else len(text)
+
+
+class LiveParams:
+    """Streams one function's arguments, parameter by parameter, as :data:`_PARAM` reads them."""
+
+    __slots__ = ("machine", "schemas", "state", "head", "key", "string", "lead", "ws", "held", "raw", "keys", "stopped", "started")
+
+    def __init__(self, machine: Machine, schemas: Mapping[str, Any]) -> None:
+        self.machine = machine
+        self.schemas = schemas
+        self.state = _SEEK
+        self.head: list[str] = []
+        self.key = ""
+        self.string = False
+        self.lead = ""  # a string value's start, held while it may be blank or "null"
+        self.ws = ""  # its trailing whitespace, held
+        self.held = ""  # its tail that may be the start of an entity
+        self.raw: list[str] = []
+        self.keys: set[str] = set()
+        self.stopped = False
+        self.started = False
+        machine.preview_args("{")
+
+    def text(self, text: str) -> None:
+        if self.state == _HEAD:
+            cut = text.find(">")
+            if cut < 0:
+                self.head.append(text)
+                return
+            self.head.append(text[:cut])
+            self._start_value()
+            text = text[cut + 1 :]
+        if self.state == _VALUE and text:
+            self._value(text)
+
+    def marker(self, marker: int) -> None:
+        if self.state == _VALUE:  # a value runs to the first </parameter> (or the end of the function)
+            if marker == PARE:
+                self._end_value()
+                self.state = _SEEK
+            else:
+                self._value(MARKERS[marker])
+        elif self.state == _HEAD:
+            self.text(MARKERS[marker])
+        elif marker == PAR:
+            self.state, self.head = _HEAD, []
+
+    def finish(self) -> None:
+        """``</function>``: a value still open ends here."""
+        if self.state == _VALUE:
+            self._end_value()
+
+    def _start_value(self) -> None:
+        raw_key = "".join(self.head)
+        if not raw_key:  # "<parameter=>" is no parameter: the regex looks for the next one
+            self.state = _SEEK
+            return
+        self.state = _VALUE
+        key = _strip_quotes(raw_key)
+        self.key, self.raw, self.lead, self.ws, self.held, self.started = key, [], "", "", "", False
+        if not key:
+            return  # consumed, but skipped
+        self.string = _string_typed(self.schemas.get(key) if key in self.schemas else None)
+        if key in self.keys:
+            self.stopped = True
+        self.keys.add(key)
+
+    def _value(self, raw: str) -> None:
+        if not self.key:
+            return
+        self.raw.append(raw)
+        if not self.string or self.stopped:
+            return
+        text = self.held + raw
+        cut = _hold_point(text)
+        self.held = text[cut:]
+        piece = _ENTITY.sub(_unescape_piece, text[:cut])
+        if not self.started:
+            self.lead += piece
+            lead = self.lead.lstrip(WS)
+            if not lead or (len(lead) < 4 and "null".startswith(lead.lower())):
+                return  # blank so far, or it may still be "null"
+            if lead.lower().startswith("null") and not lead[4:].strip(WS):
+                return
+            self.started = True
+            self._emit(self._head() + '"')
+            piece = lead
+        body = piece.rstrip(WS)
+        if body:
+            self._emit(encode_basestring(self.ws + body)[1:-1])
+            self.ws = piece[len(body) :]
+        else:
+            self.ws += piece
+
+    def _end_value(self) -> None:
+        if not self.key or self.stopped:
+            return
+        if self.string and self.started:
+            body = _ENTITY.sub(_unescape_piece, self.held).rstrip(WS)
+            self._emit((encode_basestring(self.ws + body)[1:-1] if body else "") + '"')
+            return
+        schema = self.schemas.get(self.key) if self.key in self.schemas else None
+        self._emit(self._head() + dumps_compact(convert("".join(self.raw), schema)))
+
+    def _head(self) -> str:
+        return ("," if len(self.keys) > 1 else "") + dumps_compact(self.key) + ":"
+
+    def _emit(self, text: str) -> None:
+        self.machine.preview_args(text)
+
+
 class Qwen3Machine(Machine):
     markers = MARKERS
 
@@ -145,6 +288,8 @@ class Qwen3Machine(Machine):
         self.outer = _CONTENT  # where a block or a bare function returns to (content or reasoning)
         self.in_block = False
         self.body: list[str] = []
+        self.args: LiveParams | None = None  # live mode: the announced call's parameters
+        self.naming = False  # live mode: reading the NAME of ``<function=NAME>``
 
     def on_text(self, text: str) -> None:
         st = self.state
@@ -154,6 +299,10 @@ class Qwen3Machine(Machine):
             self.reasoning(text)
         elif st == _FUNC:
             self.body.append(text)
+            if self.args is not None:
+                self.args.text(text)
+            elif self.naming and ">" in text:
+                self._announce()
         # _BLOCK: text between a block's markers is not content
 
     def on_marker(self, marker: int) -> None:
@@ -163,6 +312,10 @@ class Qwen3Machine(Machine):
                 self._close_function()
             else:
                 self.body.append(MARKERS[marker])  # data inside an argument
+                if self.args is not None:
+                    self.args.marker(marker)
+                elif self.naming:
+                    self._announce()
             return
         if st == _BLOCK:
             if marker == FN:
@@ -194,14 +347,48 @@ class Qwen3Machine(Machine):
         self.in_block = in_block
         self.state = _FUNC
         self.body = []
+        self.args = None
+        self.naming = self.live
+
+    def _announce(self) -> None:
+        """Live mode: the function's name ends at its first ``>``: announce the call, stream the rest."""
+        body = "".join(self.body)
+        head = body.find(">")
+        if head < 0:
+            return
+        self.naming = False
+        name = _strip_quotes(body[:head])
+        if name:
+            self.preview_start(name)
+            self.args = LiveParams(self, _param_schemas(self.tools, name))
+            rest = body[head + 1 :]
+            # markers after the name arrive again through marker(); replay only the text since the head
+            self._replay(rest)
+
+    def _replay(self, rest: str) -> None:
+        """Feed the parameters the body already holds after the name (a chunk may carry more than the name)."""
+        assert self.args is not None
+        pos = 0
+        for m in _ANY_MARKER.finditer(rest):
+            if m.start() > pos:
+                self.args.text(rest[pos : m.start()])
+            self.args.marker(MARKERS.index(m.group()))
+            pos = m.end()
+        if pos < len(rest):
+            self.args.text(rest[pos:])
 
     def _close_function(self) -> None:
         """The one place a call is decided: name and typed arguments of the finished function."""
         parsed = parse_function("".join(self.body), self.tools)
         self.body = []
+        if self.args is not None:
+            self.args.finish()
+            self.args = None
         if parsed is not None:
             self.keep_ws()  # the text before a call keeps its trailing whitespace
             self.call(*parsed)
+        else:
+            self.no_call()
         self.state = _BLOCK if self.in_block else self.outer
 
 

@@ -165,14 +165,25 @@ def _json_payload(draw: st.DrawFn, out: Output, calls: list[tuple[str, dict[str,
         out.add("]")
 
 
-FORMATS = ("glm47", "jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "deepseek_v3_2", "default")
+def _qwen3(draw: st.DrawFn, out: Output, calls: list[tuple[str, dict[str, Any]]], raw: list[dict[str, str]]) -> None:
+    for (name, _), values in zip(calls, raw):
+        out.add(f"<tool_call>\n<function={name}>")
+        out.mark_commit()
+        out.add("\n")
+        for k, v in values.items():
+            out.add(f"<parameter={k}>\n{v}\n</parameter>\n")
+        out.mark_close()
+        out.add("</function>\n</tool_call>" + draw(st.sampled_from(["", "\n"])))
+
+
+FORMATS = ("glm47", "jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "deepseek_v3_2", "default", "phi4", "qwen3")
 _PROSE = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="<>{}[]|｜&\x00"), max_size=40)
 
 
 @st.composite
 def output(draw: st.DrawFn, fmt: str) -> Output:
     """One well-formed output of ``fmt``: optional prose, then one to three calls."""
-    json_native = fmt in ("jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "default")
+    json_native = fmt in ("jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "default", "phi4")
     calls = draw(st.lists(call(json_values=json_native), min_size=1, max_size=3))
     out = Output()
     prose = draw(_PROSE).strip()
@@ -184,6 +195,11 @@ def output(draw: st.DrawFn, fmt: str) -> Output:
         raw = [{k: (json.dumps(v) if not isinstance(v, str) else v) for k, v in args.items()} for _, args in calls]
         out.add(prose + ("\n\n" if prose else ""))
         _dsml(draw, out, calls, raw)
+    elif fmt == "qwen3":
+        raw = [{k: (json.dumps(v) if not isinstance(v, str) else v) for k, v in args.items()} for _, args in calls]
+        if prose:
+            out.add(f"<think>{prose}</think>\n")
+        _qwen3(draw, out, calls, raw)
     elif fmt == "deepseek_v3_1":
         out.add(prose)
         _dsv31(draw, out, calls)
@@ -192,7 +208,7 @@ def output(draw: st.DrawFn, fmt: str) -> Output:
             out.add(f"<|channel|>analysis<|message|>{prose}<|end|>")
         _harmony(draw, out, calls)
     else:
-        wrap = {"jamba": ("<tool_calls>", "</tool_calls>"), "nemotron_deci": ("<TOOLCALL>", "</TOOLCALL>")}.get(fmt)
+        wrap = {"jamba": ("<tool_calls>", "</tool_calls>"), "nemotron_deci": ("<TOOLCALL>", "</TOOLCALL>"), "phi4": ("functools", "")}.get(fmt)
         if fmt == "default":
             wrap = draw(st.sampled_from([None, ("<TOOLCALL>", "</TOOLCALL>"), ("<|python_tag|>", "")]))
         if wrap is None:  # a bare payload begins the message

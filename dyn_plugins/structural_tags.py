@@ -2,11 +2,12 @@
 
 vLLM (:mod:`dyn_plugins.vllm.structural_tags`) and SGLang (:mod:`dyn_plugins.sglang.grammar`) hand
 these tags to xgrammar for ``tool_choice`` "required", a named function, and "auto" with strict tools.
-What the tag admits is what our parsers must turn into calls (``tests/core/test_grammar_properties.py``
-walks it with random tokens), so three rules hold for every format:
+What the tag admits is what our parsers must turn into calls (``tests/vllm/test_vllm_grammar_walk.py`` and
+``tests/sglang/test_sglang_grammar_walk.py`` walk it with random tokens; ``tests/server`` runs it in a real
+``vllm serve``), so three rules hold for every format:
 
 - arguments are always a JSON object (or the format's XML pairs, which parse into one): a non-strict
-  tool gets ``{"type": "object"}``, never "any JSON value" (vLLM's and xgrammar's built-ins allowed
+  tool gets ``{"type": "object"}`` (GLM: any number of key/value pairs), never "any JSON value" (vLLM's and xgrammar's built-ins allowed
   ``78``, ``false``, ``Infinity`` there);
 - a strict tool gets its schema (required keys, declared order) for JSON, GLM and DSML arguments;
 - no JSON string, property name or raw XML value may contain one of the format's markers

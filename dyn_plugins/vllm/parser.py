@@ -185,7 +185,9 @@ def _class_attrs(fmt: str, known_tags: frozenset[str]) -> dict[str, Any]:
     attrs: dict[str, Any] = {"format_name": fmt, "__module__": __name__}
     attrs["__doc__"] = f"dyn-plugins {fmt!r} tool parser (Dynamo's {fmt} format over the core streaming parser)."
     # every format: our own structural tag (get_structural_tag), and our parser for required / named output
-    attrs["structural_tag_model"] = structural_tags.MODEL_KEY if fmt in structural_tags.LAYOUTS else None
+    # (only where this vLLM asks the parser for its tag; older ones look the key up in xgrammar's built-ins)
+    ours = fmt in structural_tags.LAYOUTS and hasattr(compat.ToolParser, "get_structural_tag")
+    attrs["structural_tag_model"] = structural_tags.MODEL_KEY if ours else None
     if fmt in FUNCTION_STRICT:
         level = compat.find("ToolStrictLevel", ("vllm.tool_parsers.tool_strict_level",), required=False)
         if level is not None and hasattr(level, "FUNCTION"):

@@ -57,12 +57,15 @@ def tag_dict(fmt: str, request: Any, strict_level: Any) -> dict[str, Any] | None
     choice = getattr(request, "tool_choice", None)
     if fmt not in LAYOUTS or not tools or choice == "none" or not _enabled():
         return None
-    get_tools = compat.find("get_structural_tag_tools", _REGISTRY)
-    resolve = compat.find("resolve_tool_strictness", _REGISTRY)
-    level = strict_level
-    if level is None:
-        level = compat.find("ToolStrictLevel", ("vllm.tool_parsers.tool_strict_level",)).AUTO
-    resolved = resolve(get_tools(MODEL_KEY, tools, choice), choice, level)
+    get_tools = compat.find("get_structural_tag_tools", _REGISTRY, required=False)
+    resolve = compat.find("resolve_tool_strictness", _REGISTRY, required=False)
+    levels = compat.find("ToolStrictLevel", ("vllm.tool_parsers.tool_strict_level",), required=False)
+    if get_tools is None or resolve is None or levels is None:
+        # a vLLM without the strictness helpers: each tool's own "strict", auto constrained only with strict tools
+        strict_any = any(getattr(getattr(t, "function", t), "strict", None) is True for t in tools)
+        resolved = tools if choice != "auto" or strict_any else None
+    else:
+        resolved = resolve(get_tools(MODEL_KEY, tools, choice), choice, levels.AUTO if strict_level is None else strict_level)
     if not resolved:
         return None
     dicts = [d for d in (_tool_dict(t) for t in resolved) if d is not None]

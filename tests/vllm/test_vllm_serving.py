@@ -160,17 +160,31 @@ def test_adjust_request_without_special_markers(model_dir: Any) -> None:
     assert out.skip_special_tokens is True
 
 
-@pytest.mark.parametrize(("fmt", "tag"), [("glm47", "glm_4_7"), ("deepseek_v3_1", "deepseek_v3_1"), ("deepseek_v3_2", "deepseek_v3_2"), ("harmony", "harmony")])
-def test_required_tool_choice_gets_structural_tag(serving: Any, fmt: str, tag: str) -> None:
-    """tool_choice="required" constrains decoding to the format (the structural tag vLLM's own parser uses)."""
+@pytest.mark.parametrize("fmt", FORMAT_NAMES)
+def test_required_tool_choice_gets_our_structural_tag(serving: Any, fmt: str) -> None:
+    """tool_choice="required" constrains decoding with OUR structural tag (dyn_plugins/structural_tags.py)."""
+
+    from dyn_plugins.structural_tags import LAYOUTS
     from dyn_plugins.vllm.replay import Script, encode, run_chat
+    from dyn_plugins.vllm.structural_tags import MODEL_KEY
 
     chat, engine = serving(fmt)
     result = run_chat(chat, engine, Script(encode(engine, sample(fmt, "single").text)), stream=False, tools=TOOLS, tool_choice="required")
     so = engine.seen[-1].structured_outputs
     assert so is not None and so.structural_tag is not None
+    assert {LAYOUTS[fmt].begin_for("get_weather"), LAYOUTS[fmt].call_end} <= set(_tag_strings(json.loads(so.structural_tag)))
     assert _calls(result) == [("get_weather", {"city": "Paris", "days": 3})]
-    assert chat.parser_cls.tool_parser_cls.structural_tag_model == tag
+    assert chat.parser_cls.tool_parser_cls.structural_tag_model == MODEL_KEY
+
+
+def _tag_strings(node: Any) -> list[str]:
+    """Every ``begin`` / ``end`` string of a structural tag (nested)."""
+    if isinstance(node, dict):
+        own = [v for k, v in node.items() if k in ("begin", "end") and isinstance(v, str)]
+        return own + [s for v in node.values() for s in _tag_strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _tag_strings(v)]
+    return []
 
 
 def test_harmony_parser_accepted_on_gpt_oss_models() -> None:

@@ -146,6 +146,8 @@ class DynamoDetector(BaseFormatDetector):
         ``tool_choice`` "required" or a named function: the output is exactly one block of calls;
         "auto" (SGLang asks only when tools are strict): free text, calls after the trigger.
         """
+        if self.format_name not in grammar.LAYOUTS:
+            return None  # no block grammar (qwen3): SGLang constrains to its JSON call list and parses that itself
         try:
             from xgrammar import StructuralTag
         except ImportError:  # pragma: no cover - SGLang always ships xgrammar

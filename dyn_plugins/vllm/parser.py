@@ -41,7 +41,10 @@ STRUCTURAL_TAG_MODELS: dict[str, str] = {
     "deepseek_v4": "deepseek_v4",
     "harmony": "harmony",
 }
-#: Formats whose vLLM parser raises the default strict level (vLLM's glm47 constrains even "auto").
+#: Formats whose default ``--tool-strict-level`` is FUNCTION (the call envelope is constrained even for
+#: ``tool_choice="auto"``), as vLLM's own parser for the same wire format has it (vLLM's glm47); the others keep
+#: vLLM's default (AUTO: constrained only for required/named choices or tools with ``strict: true``). An explicit
+#: ``--tool-strict-level`` always wins (0.33: even ``auto`` overrides this default).
 FUNCTION_STRICT: frozenset[str] = frozenset({"glm47"})
 
 _special_cache: dict[int, frozenset[str]] = {}
@@ -193,10 +196,9 @@ def _class_attrs(fmt: str, known_tags: frozenset[str]) -> dict[str, Any]:
     attrs["__doc__"] = f"dyn-plugins {fmt!r} tool parser (Dynamo's {fmt} format over the core streaming parser)."
     if tag is not None and tag in known_tags:
         attrs["structural_tag_model"] = tag
-        if fmt in FUNCTION_STRICT:
-            level = compat.find("ToolStrictLevel", ("vllm.tool_parsers.tool_strict_level",), required=False)
-            if level is not None and hasattr(level, "FUNCTION"):
-                attrs["default_tool_strict_level"] = level.FUNCTION
+        level = compat.tool_strict_level("FUNCTION") if fmt in FUNCTION_STRICT else None
+        if level is not None:
+            attrs["default_tool_strict_level"] = level
     elif tag is None:
         attrs["structural_tag_model"] = None
     return attrs

@@ -214,7 +214,10 @@ ENTRY_POINTS = {
     "vllm": ("vllm.general_plugins", "dyn_plugins", "dyn_plugins.vllm.plugin:register", "VLLM_PLUGINS"),
     "sglang": ("sglang.srt.plugins", "dyn_plugins", "dyn_plugins.sglang.plugin:register", "SGLANG_PLUGINS"),
 }
-REINSTALL = "pip install --force-reinstall --no-deps dyn-plugins (or the wheel you built: scripts/common.sh build_wheel)"
+REINSTALL = (
+    "reinstall the wheel: pip install --force-reinstall --no-deps dist/dyn_plugins-*.whl (build it in the repository "
+    "with python -m pip wheel --no-deps -w dist .; dyn-plugins is not on a package index)"
+)
 
 
 def hook_status() -> dict[str, Any]:
@@ -250,12 +253,27 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for eng, info in infos.items():
         if info.installed:
             d.ok(f"{eng} {info.version or '(version unknown)'} installed at {info.location} (parsers read from {info.source})")
+            status = E.version_status(eng, info.version)  # type: ignore[arg-type]
+            tested = f"dyn-plugins is tested with {eng} {E.tested_range(eng)}"  # type: ignore[arg-type]
+            if status == "newer":
+                d.warn(
+                    f"{eng} {info.version} is newer than the newest version {tested}: the parsers register, but this "
+                    f"release's serving code has not been checked",
+                    f"use {eng}=={N.TESTED_VERSIONS[eng][-1]} (the newest tested), or run the test suite against this version",  # type: ignore[index]
+                )
+            elif status == "older":
+                d.warn(f"{eng} {info.version} is older than every version {tested}", f"upgrade to {eng}=={N.TESTED_VERSIONS[eng][-1]}")  # type: ignore[index]
+            elif status in ("tested", "within"):
+                d.ok(f"{eng} {info.version}: {tested}")
             if info.error:
                 d.fail(info.error, f"report this with your {eng} version: dyn-plugins cannot see its parser registry")
         else:
-            d.info(f"{eng} not installed (to use it: pip install 'dyn-plugins[{eng}]', or {E.VENV_SCRIPTS[eng]} in the repo)")
+            d.info(f"{eng} not installed (to use it: pip install {eng}=={N.TESTED_VERSIONS[eng][-1]} here, or {E.VENV_SCRIPTS[eng]} in the repo)")  # type: ignore[index]
     if not installed:
-        d.fail("no engine installed: dyn-plugins registers its parsers inside vLLM or SGLang", "pip install 'dyn-plugins[vllm]' or 'dyn-plugins[sglang]'")
+        d.fail(
+            "no engine installed: dyn-plugins registers its parsers inside vLLM or SGLang",
+            f"pip install vllm=={N.TESTED_VERSIONS['vllm'][-1]} or sglang=={N.TESTED_VERSIONS['sglang'][-1]} in this environment",
+        )
 
     # entry points
     eps = importlib.metadata.entry_points()
@@ -398,7 +416,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not engine_info(args.engine).installed:
         return _err(
             f"{args.engine} is not installed in this environment ({sys.executable}); create one with "
-            f"{VENV_SCRIPTS[args.engine]} (from the repository) or pip install 'dyn-plugins[{args.engine}]'"
+            f"{VENV_SCRIPTS[args.engine]} (from the repository) or pip install {args.engine} next to dyn-plugins"
         )
     demo = importlib.import_module(f"dyn_plugins.{args.engine}.demo")
     rest = list(args.args)

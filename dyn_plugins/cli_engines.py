@@ -13,10 +13,11 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import importlib.util
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .names import ENGINE_REGISTRIES, ENGINES, Engine, Kind
+from .names import ENGINE_REGISTRIES, ENGINES, TESTED_VERSIONS, Engine, Kind
 
 #: engine -> kind -> (file relative to the package, variable holding the names)
 SOURCES: dict[str, dict[str, tuple[str, str]]] = {
@@ -148,3 +149,29 @@ def newest_snapshot(engine: Engine, kind: Kind) -> frozenset[str]:
         if e == engine:
             out |= reg[kind]
     return frozenset(out)
+
+
+def _release(version: str) -> tuple[int, ...] | None:
+    """The numeric release of a version string (``0.33.0+cpu`` -> (0, 33, 0)); None if it has none."""
+    m = re.match(r"\d+(?:\.\d+)*", version.strip())
+    return tuple(int(p) for p in m.group(0).split(".")) if m else None
+
+
+def tested_range(engine: Engine) -> str:
+    """The tested versions of ``engine`` as text (``0.31.0 to 0.33.0``)."""
+    tested = TESTED_VERSIONS[engine]
+    return f"{tested[0]} to {tested[-1]}" if len(tested) > 1 else tested[0]
+
+
+def version_status(engine: Engine, version: str | None) -> str:
+    """``newer`` / ``older`` than every tested version of ``engine``, ``tested`` (one of them), ``within`` (between
+    two tested ones) or ``unknown`` (no version, or not a release number)."""
+    have = _release(version) if version else None
+    if have is None:
+        return "unknown"
+    tested = [r for r in (_release(v) for v in TESTED_VERSIONS[engine]) if r is not None]
+    if have > max(tested):
+        return "newer"
+    if have < min(tested):
+        return "older"
+    return "tested" if have in tested else "within"

@@ -121,7 +121,8 @@ REASONING_PARSERS: tuple[ParserName, ...] = (
 
 #: The engines' own registries for the versions this table was checked against (tool-call: vLLM
 #: ``ToolParserManager.list_registered()``, SGLang ``FunctionCallParser.ToolCallParserEnum``; reasoning:
-#: vLLM ``ReasoningParserManager``, SGLang ``ReasoningParser.DetectorMap``). Used by tests (every
+#: vLLM ``ReasoningParserManager``, SGLang ``ReasoningParser.DetectorMap``; vLLM 0.33 adds ``muse`` as a parser of
+#: its own, 0.32 has only ``muse_glimmer``). Used by tests (every
 #: candidate must exist somewhere) and by ``dyn-plugins names`` for an engine that is not installed.
 _V031_TOOL = (
     "apertus cohere_command3 cohere_command4 deepseek_v3 deepseek_v31 deepseek_v32 deepseek_v4 deepseek_v41 dots ernie45 "
@@ -153,12 +154,24 @@ ENGINE_REGISTRIES: dict[tuple[Engine, str], dict[Kind, frozenset[str]]] = {
         "tool": frozenset(_V031_TOOL.split()) | {"hf", "plamo3", "qwen3_json"},
         "reasoning": frozenset(_V031_REASONING.split()) | {"hf", "minicpmv", "plamo3"},
     },
+    ("vllm", "0.33.0"): {
+        "tool": frozenset(_V031_TOOL.split()) | {"hf", "plamo3", "qwen3_json", "beam", "muse", "musespark1x", "step5"},
+        "reasoning": frozenset(_V031_REASONING.split()) | {"hf", "minicpmv", "plamo3", "beam", "muse", "musespark1x", "step5"},
+    },
     ("sglang", "0.5.21"): {"tool": frozenset(_S0521_TOOL.split()), "reasoning": frozenset(_S0521_REASONING.split())},
     ("sglang", "0.5.23"): {
         "tool": frozenset(_S0521_TOOL.split()) | {"beam", "response_template"},
         "reasoning": frozenset(_S0521_REASONING.split()) | {"beam", "response_template"},
     },
 }
+
+#: The engine versions the test suites run against (one venv each in CI: VLLM_VERSIONS / SGLANG_VERSIONS in
+#: scripts/common.sh), oldest first. ``dyn-plugins doctor`` warns about an installed engine newer than the last.
+TESTED_VERSIONS: dict[Engine, tuple[str, ...]] = {
+    "vllm": ("0.31.0", "0.32.0", "0.33.0"),
+    "sglang": ("0.5.21", "0.5.23"),
+}
+
 
 def rows(kind: Kind = "tool") -> tuple[ParserName, ...]:
     return TOOL_PARSERS if kind == "tool" else REASONING_PARSERS

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (benchmarks/): streaming parse cost, then start-up costs.
 #  1. benchmarks.streaming: the core in .venv-core, and, where those venvs exist (scripts/venv_vllm.sh,
-#     scripts/venv_sglang.sh), our adapters and the engines' built-in parsers in .venv-vllm / .venv-sglang:
+#     scripts/venv_sglang.sh), our adapters and the engines' built-in parsers in the newest tested engine venvs (engine_venv in common.sh):
 #     one interpreter per engine, results merged into one table.
 #  2. benchmarks.latency: when a streaming client sees a tool call (one long write_file call, one token per
 #     delta): ours live and buffered vs the built-ins, in the same venvs.
@@ -24,7 +24,7 @@ echo "== core ($CORE)" >&2
 "$CORE/bin/python" -m benchmarks.latency --runners core,core-buffered --tag core >/dev/null
 latency=("$OUT/latency-core.json")
 for engine in vllm sglang; do
-    venv="$ROOT/.venv-$engine"
+    venv="$(engine_venv "$engine")"
     if [[ -f "$venv/.complete" ]]; then
         echo "== $engine ($venv)" >&2
         if VLLM_TARGET_DEVICE=cpu "$venv/bin/python" -m benchmarks.streaming --runners "$engine,$engine-builtin" --tag "$engine" "$@" >/dev/null; then
@@ -50,7 +50,7 @@ if [[ "${BENCH_STARTUP:-1}" != 0 ]]; then
     rm -f "$OUT/startup.jsonl"
     "$CORE/bin/python" -m benchmarks.startup hook --python "$CORE/bin/python" --out "$OUT/startup.jsonl"
     for engine in vllm sglang; do
-        venv="$ROOT/.venv-$engine"
+        venv="$(engine_venv "$engine")"
         if [[ -f "$venv/.complete" ]]; then
             "$CORE/bin/python" -m benchmarks.startup "$engine" --python "$venv/bin/python" --out "$OUT/startup.jsonl" \
                 || echo "($engine start-up measurement failed)" >&2

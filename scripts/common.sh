@@ -5,6 +5,23 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-python3.11}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# The engine versions `make test` runs each engine's suite against (one venv each), oldest first; the last one is
+# the default of scripts/venv_vllm.sh / venv_sglang.sh and the newest that `dyn-plugins doctor` calls tested
+# (dyn_plugins/names.py TESTED_VERSIONS must match: tests/cli checks it).
+VLLM_VERSIONS=(0.31.0 0.32.0 0.33.0)
+SGLANG_VERSIONS=(0.5.21 0.5.23)
+
+# short_version 0.33.0 -> 0.33 (vLLM venv directory names: one venv per minor release)
+short_version() { local IFS=.; local -a p=($1); echo "${p[0]}.${p[1]}"; }
+
+# engine_venv vllm|sglang [VERSION]: the venv scripts/venv_<engine>.sh makes for VERSION (default: the newest tested)
+engine_venv() {
+    case "$1" in
+        vllm) echo "${VENV_VLLM:-$ROOT/.venv-vllm-$(short_version "${2:-${VLLM_VERSIONS[-1]}}")}" ;;
+        sglang) echo "${VENV_SGLANG:-$ROOT/.venv-sglang-${2:-${SGLANG_VERSIONS[-1]}}}" ;;
+    esac
+}
+
 # build_wheel: a fresh dyn_plugins-*.whl from the working tree, in a private directory (scripts may run at the
 # same time); prints its path. Rebuilt every time: it takes 5 seconds.
 build_wheel() {

@@ -6,6 +6,8 @@ known locations, newest first, so one module move does not break the plugin:
 - vLLM 0.31 / 0.32 / 0.33: ``vllm.tool_parsers`` (``ToolParser``, ``ToolParserManager``),
   ``vllm.entrypoints.generate.base.protocol`` (``DeltaMessage``, ``DeltaToolCall``, ...),
   ``vllm.entrypoints.openai.chat_completion.protocol`` (``ChatCompletionRequest``);
+- ``vllm serve``'s argument parser: ``vllm.entrypoints.common.cli_args`` (0.33), ``vllm.entrypoints.launchers``
+  (0.31 / 0.32);
 - older releases: ``vllm.entrypoints.openai.tool_parsers`` and ``vllm.entrypoints.openai.protocol``.
 
 Importing this module imports vLLM (and torch); only the adapter modules import it.
@@ -34,7 +36,9 @@ _CHAT_PROTOCOL_MODULES = (
 )
 _REASONING_MODULES = ("vllm.reasoning", "vllm.reasoning.abs_reasoning_parsers")
 _GPT_OSS_MODULES = ("vllm.tool_parsers.gptoss_tool_parser", "vllm.entrypoints.openai.tool_parsers.openai_tool_parser")
-_STRUCTURAL_TAG_MODULES = ("vllm.tool_parsers.structural_tag_registry",)
+_CLI_ARGS_MODULES = ("vllm.entrypoints.common.cli_args", "vllm.entrypoints.launchers.cli_args")
+_API_SERVER_ARGS_MODULES = (*_CLI_ARGS_MODULES, "vllm.entrypoints.launchers.launcher")
+_STRICT_LEVEL_MODULES = ("vllm.tool_parsers.tool_strict_level",)
 
 
 def _import(path: str) -> ModuleType | None:
@@ -83,18 +87,37 @@ def reasoning_parser_manager() -> Any:
     return mgr
 
 
-def structural_tag_models() -> frozenset[str]:
-    """Structural-tag model keys this vLLM can build (xgrammar built-ins and vLLM-registered ones)."""
-    mod = None
-    for path in _STRUCTURAL_TAG_MODULES:
-        mod = _import(path)
-        if mod is not None:
-            break
-    if mod is None:
-        return frozenset()
-    keys = set(getattr(mod, "SUPPORTED_STRUCTURAL_TAG_MODELS", ()) or ())
-    keys |= set(getattr(mod, "_VLLM_STRUCTURAL_TAG_REGISTRY", {}) or {})
-    return frozenset(keys)
+def tool_strict_level(name: str) -> Any:
+    """Member ``name`` (``AUTO``, ``FUNCTION``, ``PARAMETER``) of vLLM's ``ToolStrictLevel`` (0.32+), else None."""
+    level = find("ToolStrictLevel", _STRICT_LEVEL_MODULES, required=False)
+    return getattr(level, name, None) if level is not None else None
+
+
+def serve_arg_parser() -> Any:
+    """``vllm serve``'s argument parser, built the way ``vllm serve`` builds it (this loads the general plugins)."""
+    make_arg_parser = find("make_arg_parser", _CLI_ARGS_MODULES)
+    flexible = find("FlexibleArgumentParser", ("vllm.utils.argparse_utils", "vllm.utils"))
+    return make_arg_parser(flexible())
+
+
+def validate_serve_args(args: Any) -> None:
+    """vLLM's own checks of parsed ``vllm serve`` arguments (the ones that reject an unknown parser name)."""
+    find("validate_parsed_serve_args", _CLI_ARGS_MODULES)(args)
+    find("validate_api_server_args", _API_SERVER_ARGS_MODULES)(args)
+
+
+_ANTHROPIC_MODULES = ("vllm.entrypoints.anthropic.serving",)
+_ANTHROPIC_PROTOCOL_MODULES = ("vllm.entrypoints.anthropic.protocol",)
+
+
+def anthropic_serving_messages() -> Any:
+    """vLLM's ``AnthropicServingMessages`` (the ``/v1/messages`` endpoint), or None where this vLLM has none."""
+    return find("AnthropicServingMessages", _ANTHROPIC_MODULES, required=False)
+
+
+def anthropic_request(body: dict[str, Any]) -> Any:
+    """An ``AnthropicMessagesRequest`` from a JSON body (validated the way the endpoint validates it)."""
+    return find("AnthropicMessagesRequest", _ANTHROPIC_PROTOCOL_MODULES).model_validate(body)
 
 
 def make_tool_call_id() -> str:

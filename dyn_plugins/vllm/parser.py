@@ -34,7 +34,10 @@ from . import compat, parser_class_name, structural_tags
 
 logger = logging.getLogger("vllm.dyn_plugins")
 
-#: Formats whose vLLM parser raises the default strict level (vLLM's glm47 constrains even "auto").
+#: Formats whose default ``--tool-strict-level`` is FUNCTION (the call envelope is constrained even for
+#: ``tool_choice="auto"``), as vLLM's own parser for the same wire format has it (vLLM's glm47); the others keep
+#: vLLM's default (AUTO: constrained only for required/named choices or tools with ``strict: true``). An explicit
+#: ``--tool-strict-level`` always wins (0.33: even ``auto`` overrides this default).
 FUNCTION_STRICT: frozenset[str] = frozenset({"glm47"})
 
 _special_cache: dict[int, frozenset[str]] = {}
@@ -184,40 +187,37 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
         return compat.DeltaMessage(**kwargs)
 
 
-def _class_attrs(fmt: str, known_tags: frozenset[str]) -> dict[str, Any]:
+def _class_attrs(fmt: str) -> dict[str, Any]:
     attrs: dict[str, Any] = {"format_name": fmt, "__module__": __name__}
     attrs["__doc__"] = f"dyn-plugins {fmt!r} tool parser (Dynamo's {fmt} format over the core streaming parser)."
     # every format: our own structural tag (get_structural_tag), and our parser for required / named output
     # (only where this vLLM asks the parser for its tag; older ones look the key up in xgrammar's built-ins)
     ours = fmt in structural_tags.LAYOUTS and hasattr(compat.ToolParser, "get_structural_tag")
     attrs["structural_tag_model"] = structural_tags.MODEL_KEY if ours else None
-    if fmt in FUNCTION_STRICT:
-        level = compat.find("ToolStrictLevel", ("vllm.tool_parsers.tool_strict_level",), required=False)
-        if level is not None and hasattr(level, "FUNCTION"):
-            attrs["default_tool_strict_level"] = level.FUNCTION
+    level = compat.tool_strict_level("FUNCTION") if fmt in FUNCTION_STRICT else None
+    if level is not None:
+        attrs["default_tool_strict_level"] = level
     return attrs
 
 
-def make_parser_class(fmt: str, known_tags: frozenset[str] | None = None) -> type:
+def make_parser_class(fmt: str) -> type:
     """The ToolParser subclass for format ``fmt`` (harmony also subclasses vLLM's GptOssToolParser).
 
     vLLM forces its own token-based HarmonyParser on ``model_type == "gpt_oss"`` models and accepts only
     ``GptOssToolParser`` subclasses there; on any other model our parser does the Harmony parsing itself.
     """
     get_format(fmt)  # KeyError for an unknown name
-    known = compat.structural_tag_models() if known_tags is None else known_tags
     bases: tuple[type, ...] = (DynamoToolParser,)
     if fmt == "harmony" and compat.GptOssToolParser is not None:
         bases = (DynamoToolParser, compat.GptOssToolParser)
-    attrs = _class_attrs(fmt, known)
+    attrs = _class_attrs(fmt)
     return type(parser_class_name(fmt), bases, attrs)
 
 
 def _build_all() -> dict[str, type]:
-    known = compat.structural_tag_models()
     out: dict[str, type] = {}
     for fmt in (*FORMAT_NAMES, *VARIANTS):
-        cls = make_parser_class(fmt, known)
+        cls = make_parser_class(fmt)
         out[fmt] = cls
         globals()[cls.__name__] = cls
     return out

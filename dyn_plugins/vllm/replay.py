@@ -1,4 +1,5 @@
-"""Replay harness: recorded model outputs through vLLM's REAL ``OpenAIServingChat`` (vLLM 0.31 / 0.32).
+"""Replay harness: recorded model outputs through vLLM's REAL ``OpenAIServingChat`` (vLLM 0.31 / 0.32 / 0.33)
+and, on 0.33, its Anthropic ``/v1/messages`` serving class (:func:`run_messages`).
 
 No model runs: :class:`ScriptedEngine` is a duck-typed vLLM ``EngineClient`` whose ``generate`` yields
 ``RequestOutput`` objects for a scripted list of token ids, chunk by chunk, detokenized the way vLLM's
@@ -144,14 +145,32 @@ def load_plugins() -> None:
     load_general_plugins()
 
 
-def make_serving_chat(model_dir: str | Path, tool_parser: str | None, *, reasoning_parser: str = "", max_model_len: int = 4096) -> tuple[Any, ScriptedEngine]:
+def make_serving_chat(
+    model_dir: str | Path,
+    tool_parser: str | None,
+    *,
+    reasoning_parser: str = "",
+    max_model_len: int = 4096,
+    tool_strict_level: str | None = None,
+    api: str = "chat",
+) -> tuple[Any, ScriptedEngine]:
     """vLLM's OpenAIServingChat over a ScriptedEngine, configured like ``vllm serve MODEL_DIR
-    --enable-auto-tool-choice --tool-call-parser TOOL_PARSER [--reasoning-parser R]``."""
+    --enable-auto-tool-choice --tool-call-parser TOOL_PARSER [--reasoning-parser R] [--tool-strict-level L]``.
+
+    ``api="messages"``: vLLM's ``AnthropicServingMessages`` instead (``/v1/messages``, 0.33; a subclass of the
+    chat serving class that converts the request and the response): use :func:`run_messages` with it.
+    """
     os.environ.setdefault("VLLM_TARGET_DEVICE", "cpu")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from vllm.config import ModelConfig
     from vllm.entrypoints.openai.chat_completion.serving import OpenAIServingChat
     from vllm.entrypoints.openai.models.serving import BaseModelPath, OpenAIServingModels
+
+    from . import compat
+
+    serving_cls = OpenAIServingChat if api == "chat" else compat.anthropic_serving_messages()
+    if serving_cls is None:
+        raise RuntimeError("this vLLM has no Anthropic /v1/messages serving class")
     from vllm.renderers.online_renderer import OnlineRenderer
     from vllm.renderers.registry import renderer_from_config
 
@@ -176,9 +195,11 @@ def make_serving_chat(model_dir: str | Path, tool_parser: str | None, *, reasoni
         tool_parser=tool_parser,
         reasoning_parser=reasoning_parser or None,
     )
+    if tool_strict_level is not None:  # vLLM 0.32+ (--tool-strict-level)
+        common["tool_strict_level"] = tool_strict_level
     online = OnlineRenderer(model_config, renderer, **common)
     common["reasoning_parser"] = reasoning_parser
-    chat = OpenAIServingChat(engine, models, "assistant", online_renderer=online, **common)
+    chat = serving_cls(engine, models, "assistant", online_renderer=online, **common)
     return chat, engine
 
 
@@ -277,6 +298,107 @@ async def run_chat_async(chat: Any, engine: ScriptedEngine, script: Script, *, s
 
 def run_chat(chat: Any, engine: ScriptedEngine, script: Script, *, stream: bool, tools: list[dict[str, Any]] | None, **extra: Any) -> ChatResult:
     return asyncio.run(run_chat_async(chat, engine, script, stream=stream, tools=tools, **extra))
+
+
+def anthropic_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """OpenAI ``tools`` as Anthropic ``/v1/messages`` tools (name, description, input_schema, strict)."""
+    out = []
+    for tool in tools:
+        fn = tool["function"]
+        entry = {"name": fn["name"], "description": fn.get("description", ""), "input_schema": fn.get("parameters") or {"type": "object"}}
+        if "strict" in fn:
+            entry["strict"] = fn["strict"]
+        out.append(entry)
+    return out
+
+
+def reassemble_messages(events: list[tuple[str, dict[str, Any]]]) -> ChatResult:
+    """Fold Anthropic stream events (content_block_start/delta, message_delta) into one message.
+
+    Tool calls come back as ``{"id", "type", "name", "arguments"}`` with ``arguments`` the JSON text of the
+    ``tool_use`` input, text blocks as ``content``, thinking blocks as ``reasoning``, ``stop_reason`` as
+    ``finish_reason``: the same shape as the chat results.
+    """
+    blocks: dict[int, dict[str, Any]] = {}
+    stop = None
+    for name, data in events:
+        if name == "content_block_start":
+            block = dict(data["content_block"])
+            block.setdefault("partial", "")
+            blocks[data["index"]] = block
+        elif name == "content_block_delta":
+            block, delta = blocks[data["index"]], data["delta"]
+            if delta["type"] == "text_delta":
+                block["text"] = block.get("text", "") + delta["text"]
+            elif delta["type"] == "thinking_delta":
+                block["thinking"] = block.get("thinking", "") + delta["thinking"]
+            elif delta["type"] == "input_json_delta":
+                block["partial"] += delta["partial_json"]
+        elif name == "message_delta":
+            stop = data["delta"].get("stop_reason") or stop
+    ordered = [blocks[i] for i in sorted(blocks)]
+    for block in ordered:
+        if block["type"] == "tool_use":
+            block["input"] = json.loads(block["partial"]) if block["partial"] else block.get("input") or {}
+    result = _messages_result(ordered, stop)
+    result.chunks = [data for _, data in events]
+    return result
+
+
+def _messages_result(blocks: list[dict[str, Any]], stop_reason: str | None) -> ChatResult:
+    text = "".join(b.get("text") or "" for b in blocks if b["type"] == "text")
+    thinking = "".join(b.get("thinking") or "" for b in blocks if b["type"] == "thinking")
+    calls = [
+        {"id": b.get("id"), "type": "function", "name": b["name"], "arguments": json.dumps(b.get("input") or {}, ensure_ascii=False)}
+        for b in blocks
+        if b["type"] == "tool_use"
+    ]
+    return ChatResult(text or None, calls, stop_reason, thinking or None)
+
+
+async def run_messages_async(serving: Any, engine: ScriptedEngine, script: Script, *, stream: bool, tools: list[dict[str, Any]] | None, **extra: Any) -> ChatResult:
+    """One Anthropic ``/v1/messages`` request through vLLM's ``AnthropicServingMessages``, replaying ``script``.
+
+    ``tools`` are OpenAI-style (converted with :func:`anthropic_tools`); ``extra`` goes into the request body
+    (e.g. ``tool_choice={"type": "any"}``).
+    """
+    from . import compat
+
+    engine.script = script
+    body: dict[str, Any] = {
+        "model": MODEL_NAME,
+        "max_tokens": 1024,
+        "messages": [{"role": "user", "content": "What is the weather in Paris? And the time in Tokyo?"}],
+        "stream": stream,
+    }
+    if tools is not None:
+        body["tools"] = anthropic_tools(tools)
+    body.update(extra)
+    response = await serving.create_messages(compat.anthropic_request(body), None)
+    if not stream:
+        if not hasattr(response, "content"):
+            raise RuntimeError(f"vLLM returned an error: {response}")
+        data = json.loads(response.model_dump_json())
+        result = _messages_result(data["content"], data.get("stop_reason"))
+        result.raw = data
+        return result
+    if not hasattr(response, "__aiter__"):
+        raise RuntimeError(f"vLLM returned an error: {response}")
+    events: list[tuple[str, dict[str, Any]]] = []
+    async for frame in response:
+        for part in frame.split("\n\n"):
+            lines = dict(line.split(": ", 1) for line in part.strip().splitlines() if ": " in line)
+            if "data" not in lines:
+                continue
+            payload = json.loads(lines["data"])
+            if lines.get("event") == "error" or payload.get("type") == "error":
+                raise RuntimeError(f"vLLM streamed an error: {payload}")
+            events.append((lines.get("event", payload.get("type", "")), payload))
+    return reassemble_messages(events)
+
+
+def run_messages(serving: Any, engine: ScriptedEngine, script: Script, *, stream: bool, tools: list[dict[str, Any]] | None, **extra: Any) -> ChatResult:
+    return asyncio.run(run_messages_async(serving, engine, script, stream=stream, tools=tools, **extra))
 
 
 def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:

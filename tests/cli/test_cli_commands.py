@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from dyn_plugins import names as N
 from dyn_plugins.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -139,7 +140,7 @@ def test_cli_doctor_without_engine_fails_with_fix(capsys: pytest.CaptureFixture[
     """No engine here: doctor exits 1, says so and how to fix it; entry points and templates check out."""
     rc, out, _ = _run(["doctor"], capsys)
     assert rc == 1
-    assert "[FAIL] no engine installed" in out and "fix: pip install 'dyn-plugins[vllm]'" in out
+    assert "[FAIL] no engine installed" in out and "fix: pip install vllm==0.33.0 or sglang==0.5.23 in this environment" in out
     assert "[ok]   entry point vllm.general_plugins: dyn_plugins = dyn_plugins.vllm.plugin:register" in out
     assert "[ok]   entry point sglang.srt.plugins: dyn_plugins = dyn_plugins.sglang.plugin:register" in out
     assert "7 chat templates installed" in out
@@ -153,6 +154,33 @@ def test_cli_doctor_plugin_filter_is_a_problem(tmp_path: Path, monkeypatch: pyte
     assert rc == 1
     assert "$VLLM_PLUGINS='other_plugin' filters out the dyn_plugins plugin" in out and "add dyn_plugins to VLLM_PLUGINS" in out
     assert "lacks the tool parsers for" in out  # this fake vLLM lacks e.g. phi4_mini_json that 0.32 has
+
+
+def _fake_dist(tmp_path: Path, name: str, version: str) -> None:
+    """Installed-distribution metadata for the fake engine (what importlib.metadata.version() reads)."""
+    info = tmp_path / f"{name}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+
+
+@pytest.mark.parametrize(
+    ("version", "line"),
+    [
+        ("0.34.0", "[warn] vllm 0.34.0 is newer than the newest version dyn-plugins is tested with vllm 0.31.0 to 0.33.0"),
+        ("0.33.1+cpu", "[warn] vllm 0.33.1+cpu is newer than the newest version dyn-plugins is tested with vllm 0.31.0 to 0.33.0"),
+        ("0.30.0", "[warn] vllm 0.30.0 is older than every version dyn-plugins is tested with vllm 0.31.0 to 0.33.0"),
+        ("0.33.0", "[ok]   vllm 0.33.0: dyn-plugins is tested with vllm 0.31.0 to 0.33.0"),
+        ("0.32.0", "[ok]   vllm 0.32.0: dyn-plugins is tested with vllm 0.31.0 to 0.33.0"),
+    ],
+)
+def test_cli_doctor_reports_untested_engine_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], version: str, line: str) -> None:
+    """An engine newer (or older) than the tested range is a warning naming the range, never a failure."""
+    _fake_vllm(tmp_path, monkeypatch, {n: ("a", "B") for n in N.ENGINE_REGISTRIES[("vllm", "0.33.0")]["tool"]}, "")
+    _fake_dist(tmp_path, "vllm", version)
+    rc, out, _ = _run(["doctor"], capsys)
+    assert line in out
+    assert ("newer than the newest" in out) == version.startswith(("0.34", "0.33.1"))
+    assert "[FAIL]" not in out.split("entry point")[0]  # the version check itself never fails
 
 
 def test_cli_template_prints_installed_path(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,8 @@ REGISTRIES: dict[str, dict[str, list[str]]] = json.loads((DATA / "registries.jso
 RESOLUTIONS: list[dict[str, Any]] = json.loads((DATA / "resolutions.json").read_text(encoding="utf-8"))["cases"]
 KINDS = ("tool", "reasoning")
 #: candidate spellings of engine versions outside the captured registries, and where they come from
-OTHER_VERSIONS = {("vllm", "tool", "minimax"): "vLLM < 0.31", ("vllm", "tool", "muse"): "vLLM 0.33", ("vllm", "reasoning", "muse"): "vLLM 0.33"}
+OTHER_VERSIONS = {("vllm", "tool", "minimax"): "vLLM < 0.31"}
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _registry(key: str, kind: str) -> set[str]:
@@ -48,13 +49,23 @@ def test_names_candidates_exist_in_a_real_registry(engine: str, kind: str) -> No
             assert cand in real or (engine, kind, cand) in OTHER_VERSIONS, f"{row.dynamo}: {engine} has no {kind} parser {cand!r}"
 
 
-@pytest.mark.parametrize("key", ["vllm==0.32.0", "sglang==0.5.23"])
+@pytest.mark.parametrize("key", ["vllm==0.32.0", "vllm==0.33.0", "sglang==0.5.23"])
 def test_names_snapshot_equals_captured_registry(key: str) -> None:
     """The snapshot used by `dyn-plugins names --assume` and `doctor` is the real registry of that version."""
     engine, version = key.split("==")
     snap = N.ENGINE_REGISTRIES[(engine, version)]  # type: ignore[index]
     for kind in KINDS:
         assert snap[kind] == frozenset(REGISTRIES[key][kind])  # type: ignore[index]
+
+
+@pytest.mark.parametrize("engine", N.ENGINES)
+def test_tested_versions_are_the_ci_matrix(engine: str) -> None:
+    """doctor's tested range (names.TESTED_VERSIONS) is the list CI runs the suites on (scripts/common.sh), and every
+    tested version has a registry snapshot."""
+    common = (ROOT / "scripts" / "common.sh").read_text(encoding="utf-8")
+    line = next(l for l in common.splitlines() if l.startswith(f"{engine.upper()}_VERSIONS=("))
+    assert tuple(line.split("(", 1)[1].rstrip(")").split()) == N.TESTED_VERSIONS[engine]  # type: ignore[index]
+    assert all((engine, v) in N.ENGINE_REGISTRIES for v in N.TESTED_VERSIONS[engine])  # type: ignore[index]
 
 
 @pytest.mark.parametrize("case", RESOLUTIONS, ids=lambda c: f"{c['registry']}-{c['kind']}-{c['name']}")

@@ -1,4 +1,4 @@
-"""Fixtures for the vLLM adapter tests (run in .venv-vllm against the installed wheel; no GPU, no network)."""
+"""Fixtures for the vLLM adapter tests (run in .venv-vllm-X.Y against the installed wheel; no GPU, no network)."""
 
 from __future__ import annotations
 

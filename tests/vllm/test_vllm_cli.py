@@ -1,4 +1,7 @@
-"""``vllm serve``'s real argument parsing and validation with Dynamo parser names (no model load)."""
+"""``vllm serve``'s real argument parsing and validation with Dynamo parser names (no model load).
+
+The parser and the checks come from wherever this vLLM keeps them (``compat.serve_arg_parser``: 0.33 moved them
+to ``vllm.entrypoints.common.cli_args``)."""
 
 from __future__ import annotations
 
@@ -17,19 +20,16 @@ NAMES = list(names.all_names("tool"))
 def serve_parser():  # type: ignore[no-untyped-def]
     """vllm serve's parser, built as `vllm serve` builds it (this loads the general plugins)."""
     os.environ.setdefault("VLLM_TARGET_DEVICE", "cpu")
-    from vllm.entrypoints.launchers.cli_args import make_arg_parser
-    from vllm.utils.argparse_utils import FlexibleArgumentParser
+    from dyn_plugins.vllm import compat
 
-    return make_arg_parser(FlexibleArgumentParser())
+    return compat.serve_arg_parser()
 
 
 def _validate(serve_parser, name: str, model_dir) -> None:  # type: ignore[no-untyped-def]
-    from vllm.entrypoints.launchers.cli_args import validate_parsed_serve_args
-    from vllm.entrypoints.launchers.launcher import validate_api_server_args
+    from dyn_plugins.vllm import compat
 
     args = serve_parser.parse_args([str(model_dir), "--enable-auto-tool-choice", "--tool-call-parser", name])
-    validate_parsed_serve_args(args)
-    validate_api_server_args(args)
+    compat.validate_serve_args(args)
 
 
 @pytest.mark.parametrize("name", NAMES)

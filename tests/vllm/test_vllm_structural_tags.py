@@ -1,0 +1,59 @@
+"""Structural-tag keys of our parser classes do not depend on import order (fresh interpreters).
+
+vLLM registers its ``harmony`` structural tag only when ``vllm/parser/harmony.py`` is imported, and our parser
+module builds its classes at import; an import order in which ``harmony`` got no key once made
+``tool_choice="required"`` unconstrained for harmony. Our classes now answer with our own tags
+(:mod:`dyn_plugins.vllm.structural_tags`), so whichever module is imported first, every format with a layout gets
+our key (qwen3 has none: vLLM's generic JSON path).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.vllm
+
+from dyn_plugins.vllm import compat  # noqa: E402
+
+#: vLLM 0.32+ asks the parser for its tag (``ToolParser.get_structural_tag``); 0.31 only looks keys up in its own
+#: table, where ours is unknown, so there every format keeps vLLM's generic JSON path
+OURS = "dyn_plugins" if hasattr(compat.ToolParser, "get_structural_tag") else None
+#: the structural-tag key per format, written out (None: vLLM's generic JSON path)
+EXPECTED = {
+    "glm47": OURS,
+    "jamba": OURS,
+    "nemotron_deci": OURS,
+    "deepseek_v3_1": OURS,
+    "harmony": OURS,
+    "deepseek_v3_2": OURS,
+    "default": OURS,
+    "deepseek_v4": OURS,
+    "phi4": OURS,
+    "qwen3": None,
+}
+ORDERS = {
+    "ours-first": ["dyn_plugins.vllm.parser", "vllm.parser.harmony"],
+    "vllm-harmony-first": ["vllm.parser.harmony", "dyn_plugins.vllm.parser"],
+}
+PROBE = """
+import importlib, json, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+from dyn_plugins.vllm.parser import PARSERS
+print("TAGS" + json.dumps({fmt: cls.structural_tag_model for fmt, cls in PARSERS.items()}))
+"""
+
+
+@pytest.mark.parametrize("order", list(ORDERS))
+def test_structural_tag_keys_independent_of_import_order(order: str) -> None:
+    """Every format gets its structural-tag key whichever module a process imports first."""
+    env = {**os.environ, "VLLM_TARGET_DEVICE": "cpu", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run([sys.executable, "-c", PROBE, *ORDERS[order]], capture_output=True, text=True, env=env, timeout=300, cwd="/")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    line = next(l for l in proc.stdout.splitlines() if l.startswith("TAGS"))
+    assert json.loads(line[len("TAGS") :]) == EXPECTED

@@ -1,12 +1,12 @@
 """``--tool-strict-level`` and per-tool ``strict`` (vLLM 0.32+) with our parsers, through vLLM's real chat serving.
 
-What each format does (``dyn_plugins.vllm.parser.FUNCTION_STRICT``): formats with a structural tag (glm47,
-deepseek_v3_1, deepseek_v3_2, harmony) take part; glm47 defaults to FUNCTION (the call envelope is constrained
-even for ``tool_choice="auto"``), as vLLM's own glm47 does; the others default to vLLM's AUTO (constrained only for
-a tool with ``strict: true``). PARAMETER (or a strict tool) also pins the argument schema. jamba, nemotron_deci and
-default have no structural tag: no level constrains ``auto``. vLLM 0.33 changed one rule: an explicit
-``--tool-strict-level auto`` switches a parser's FUNCTION default off (0.32: the parser's default still applies).
-vLLM 0.31 has the levels but reads no per-parser default: glm47 is constrained for "auto" only from 0.32.
+What each format does (``dyn_plugins.vllm.parser.FUNCTION_STRICT``): on vLLM 0.32+ every format answers with our
+own structural tag (``dyn_plugins.vllm.structural_tags``); glm47 defaults to FUNCTION (the call envelope is
+constrained even for ``tool_choice="auto"``), as vLLM's own glm47 does; the others default to vLLM's AUTO
+(constrained only for a tool with ``strict: true``). PARAMETER (or a strict tool) also pins the argument schema.
+vLLM 0.33 changed one rule: an explicit ``--tool-strict-level auto`` switches a parser's FUNCTION default off
+(0.32: the parser's default still applies). vLLM 0.31 does not ask a parser for its tag: no level constrains
+``auto`` there, and ``required`` goes through vLLM's generic JSON path (a JSON schema, no structural tag).
 The expectations are written out per case below, not derived from vLLM's code.
 """
 
@@ -23,13 +23,13 @@ from vllm_versions import VLLM
 pytestmark = pytest.mark.vllm
 
 LEVELS = [None, "auto", "function", "parameter"]
-TAGGED = ["glm47", "deepseek_v3_1", "deepseek_v3_2", "harmony"]
-UNTAGGED = ["jamba", "nemotron_deci", "default"]
+FORMATS = ["glm47", "deepseek_v3_1", "deepseek_v3_2", "harmony", "jamba", "nemotron_deci", "default"]
+OUR_TAGS = VLLM >= (0, 32)  # vLLM asks the parser for its structural tag (ToolParser.get_structural_tag)
 
 
 def _expected(fmt: str, level: str | None, strict_tool: bool) -> tuple[bool, bool]:
     """(structural tag applied, argument schema pinned) for ``tool_choice="auto"``."""
-    if fmt in UNTAGGED:
+    if not OUR_TAGS:
         return False, False
     # a parser's own default level: vLLM 0.32+ (0.31 applies the server level as is, AUTO unless set)
     default = "function" if fmt == "glm47" and VLLM >= (0, 32) else "auto"
@@ -65,7 +65,7 @@ def _tools(strict: bool) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("strict_tool", [False, True], ids=["plain-tools", "strict-tools"])
 @pytest.mark.parametrize("level", LEVELS, ids=lambda v: f"level-{v}")
-@pytest.mark.parametrize("fmt", TAGGED + UNTAGGED)
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_auto_tool_choice_constraint_per_level(strict_serving: Any, fmt: str, level: str | None, strict_tool: bool) -> None:
     """tool_choice="auto": whether vLLM constrains decoding (structural tag) and pins the arguments, per level."""
     from dyn_plugins.vllm.replay import Script, encode, run_chat
@@ -81,16 +81,21 @@ def test_auto_tool_choice_constraint_per_level(strict_serving: Any, fmt: str, le
 
 
 @pytest.mark.parametrize("level", LEVELS, ids=lambda v: f"level-{v}")
-@pytest.mark.parametrize("fmt", TAGGED)
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_required_tool_choice_always_constrained(strict_serving: Any, fmt: str, level: str | None) -> None:
-    """tool_choice="required" gets the format's structural tag at every level; arguments pinned only at PARAMETER."""
+    """tool_choice="required" gets the format's structural tag at every level (0.32+); arguments pinned only at
+    PARAMETER. vLLM 0.31: its generic JSON-list schema instead (no structural tag)."""
     from dyn_plugins.vllm.replay import Script, encode, run_chat
 
     chat, engine = strict_serving(fmt, level)
-    result = run_chat(chat, engine, Script(encode(engine, sample(fmt, "single").text)), stream=True, tools=_tools(False), tool_choice="required")
+    output = sample(fmt, "single").text if OUR_TAGS else '[{"name": "get_weather", "parameters": {"city": "Paris", "days": 3}}]'
+    result = run_chat(chat, engine, Script(encode(engine, output)), stream=True, tools=_tools(False), tool_choice="required")
     so = engine.seen[-1].structured_outputs
-    assert so.structural_tag is not None
-    assert ('"city"' in so.structural_tag) == (level == "parameter")
+    if OUR_TAGS:
+        assert so.structural_tag is not None
+        assert ('"city"' in so.structural_tag) == (level == "parameter")
+    else:
+        assert so.structural_tag is None and so.json is not None
     assert [c["name"] for c in result.tool_calls] == ["get_weather"]
 
 
@@ -100,7 +105,7 @@ def test_glm47_default_level_is_function() -> None:
 
     from dyn_plugins.vllm.parser import PARSERS
 
-    levels = {fmt: getattr(PARSERS[fmt], "default_tool_strict_level", "absent") for fmt in TAGGED + UNTAGGED}
+    levels = {fmt: getattr(PARSERS[fmt], "default_tool_strict_level", "absent") for fmt in FORMATS}
     if VLLM < (0, 32):  # 0.31: ToolParser has no such attribute and vLLM reads none (ours is declared, unused)
         assert levels == {fmt: ToolStrictLevel.FUNCTION if fmt == "glm47" else "absent" for fmt in levels}
         return

@@ -93,7 +93,7 @@ def chunking(text: str, rng: random.Random) -> list[str]:
     return out
 
 
-JSON_FAMILY = ("jamba", "nemotron_deci", "default")
+JSON_FAMILY = ("jamba", "nemotron_deci", "default", "phi4")
 
 
 def check(fmt: str, text: str, rng: random.Random) -> ParseResult:

@@ -69,10 +69,15 @@ class ScriptedTokenizerManager:
         ids = self.tokenizer.encode(self.script, add_special_tokens=False)
         meta = {"id": "replay-0", "prompt_tokens": 8, "completion_tokens": len(ids), "cached_tokens": 0, "weight_version": "default"}
         if obj.stream:
-            text = ""
-            for i, tid in enumerate(ids):
-                text += self.tokenizer.decode([tid], skip_special_tokens=False)
+            text, start = "", 0
+            for i in range(len(ids)):
                 last = i == len(ids) - 1
+                # a token that ends inside a multi-byte character is held until the character is complete, as
+                # SGLang's detokenizer does (decoding it alone would give U+FFFD)
+                piece = self.tokenizer.decode(ids[start : i + 1], skip_special_tokens=False)
+                if piece.endswith("\ufffd") and not last:
+                    continue
+                text, start = text + piece, i + 1
                 yield {"text": text, "index": 0, "output_ids": ids[: i + 1], "meta_info": {**meta, "completion_tokens": i + 1, "finish_reason": dict(self.finish) if last else None}}
         else:
             yield {"text": self.script, "index": 0, "output_ids": ids, "meta_info": {**meta, "finish_reason": dict(self.finish)}}

@@ -12,6 +12,7 @@ import pytest
 
 from dyn_plugins.formats import FORMAT_NAMES, get_format
 from dyn_plugins.samples import SCENARIOS, TOOLS, sample
+from stream_modes import mode, streamed_calls  # noqa: F401  (mode: a fixture)
 
 pytestmark = pytest.mark.sglang
 
@@ -37,23 +38,26 @@ def _calls(reply) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("stream", [False, True], ids=["full", "stream"])
 @pytest.mark.parametrize(("fmt", "scenario"), CASES)
-def test_response_matches_core_parse(replayer: Replayer, fmt: str, scenario: str, stream: bool) -> None:
-    """tool_calls, content and finish_reason equal what the core parses from the same output."""
+def test_response_matches_core_parse(replayer: Replayer, fmt: str, scenario: str, stream: bool, mode: str) -> None:
+    """tool_calls, content and finish_reason equal what the core parses from the same output (both delivery
+    modes; a live stream also keeps a truncated call it announced, see tests/stream_modes.py)."""
     text, calls = _expected(fmt, scenario)
     reply = replayer.run(fmt, sample(fmt, scenario).text, stream=stream, tools=TOOLS)
-    assert _calls(reply) == calls
+    assert _calls(reply) == (streamed_calls(fmt, scenario, calls, mode) if stream else calls)
     assert (reply.content or "") == text
-    assert reply.finish_reason == ("tool_calls" if calls else "stop")
+    assert reply.finish_reason == ("tool_calls" if _calls(reply) else "stop")
 
 
 @pytest.mark.parametrize(("fmt", "scenario"), CASES)
-def test_stream_reassembles_to_full_response(replayer: Replayer, fmt: str, scenario: str) -> None:
-    """Streamed deltas (argument text concatenated per index) equal the non-streaming message exactly."""
+def test_stream_reassembles_to_full_response(replayer: Replayer, fmt: str, scenario: str, mode: str) -> None:
+    """Streamed deltas (argument text concatenated per index) equal the non-streaming message exactly (live: plus
+    a truncated call it announced)."""
     output = sample(fmt, scenario).text
     full = replayer.run(fmt, output, stream=False, tools=TOOLS)
     streamed = replayer.run(fmt, output, stream=True, tools=TOOLS)
     strip = lambda r: [(c["index"], c["name"], c["arguments"]) for c in r.tool_calls]  # noqa: E731
-    assert strip(streamed) == strip(full)
+    assert strip(streamed)[: len(full.tool_calls)] == strip(full)
+    assert _calls(streamed) == streamed_calls(fmt, scenario, _calls(full), mode)
     assert (streamed.content or "") == (full.content or "")
     assert all(c["id"] for c in streamed.tool_calls)
 
@@ -70,19 +74,27 @@ HAND_WRITTEN = [
 
 
 @pytest.mark.parametrize(("fmt", "scenario", "content", "calls"), HAND_WRITTEN)
-def test_hand_written_expectations(replayer: Replayer, fmt: str, scenario: str, content: str, calls: list) -> None:
-    """A few outputs checked against expectations written by hand, streaming."""
+def test_hand_written_expectations(replayer: Replayer, fmt: str, scenario: str, content: str, calls: list, mode: str) -> None:
+    """A few outputs checked against expectations written by hand, streaming, both delivery modes."""
     reply = replayer.run(fmt, sample(fmt, scenario).text, stream=True, tools=TOOLS)
-    assert (reply.content or "", _calls(reply)) == (content, calls)
+    assert (reply.content or "", _calls(reply)) == (content, streamed_calls(fmt, scenario, calls, mode))
 
 
 @pytest.mark.parametrize("fmt", ["jamba", "nemotron_deci", "default"])
-def test_json_family_calls_come_at_stream_end(replayer: Replayer, fmt: str) -> None:
-    """The JSON family emits its calls only at finish(): they must still reach the client, once."""
+def test_json_family_parallel_calls_per_mode(replayer: Replayer, fmt: str, mode: str) -> None:
+    """The JSON family's two parallel calls reach the client once each. Buffered: only at finish(), a name item
+    and a whole-arguments item per call (4 chunks, no duplicate flush). Live: the first call's name before the
+    second's, each name once, the arguments in more fragments than that."""
     reply = replayer.run(fmt, sample(fmt, "parallel").text, stream=True, tools=TOOLS)
-    tool_chunks = [c for c in reply.chunks for ch in c["choices"] if (ch.get("delta") or {}).get("tool_calls")]
-    assert len(tool_chunks) == 4  # name + arguments for each of the two calls, no duplicate flush
+    items = [tc for c in reply.chunks for ch in c["choices"] for tc in (ch.get("delta") or {}).get("tool_calls") or []]
+    named = [tc["index"] for tc in items if (tc.get("function") or {}).get("name")]
+    assert named == [0, 1]
+    if mode == "buffered":
+        assert len(items) == 4
+    else:
+        assert sum(1 for tc in items if (tc.get("function") or {}).get("arguments")) > 4
     assert [c["index"] for c in reply.tool_calls] == [0, 1]
+    assert _calls(reply) == _expected(fmt, "parallel")[1]
 
 
 def test_harmony_with_gpt_oss_reasoning_parser(replayer: Replayer) -> None:

@@ -1,8 +1,9 @@
 """100 requests at once through our vLLM parser classes share no state (one instance per request, as vLLM does).
 
 Streams of every format are interleaved chunk by chunk, run in 100 threads, and in 100 asyncio tasks
-(``tests/concurrent_streams.py``); each stream's assembled deltas must equal a lone ``extract_tool_calls``
-of its own text.
+(``tests/concurrent_streams.py``); each stream's assembled deltas must equal the same stream run alone, which
+in turn starts with a lone ``extract_tool_calls`` of its text (content equal, its calls first: a live stream
+also keeps a call it announced before the output broke off, see ``tests/stream_modes.py``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ def jobs(seed: int, env: dict[str, Any]) -> list[tuple[str, list[str], Outcome]]
     out = []
     for fmt, text, chunks in distinct_streams(N_STREAMS, seed, "request"):
         info = env["parsers"][fmt](env["tok"], TOOLS).extract_tool_calls(text, env["request"])
-        expected = (info.content or "", [(c.function.name, c.function.arguments) for c in info.tool_calls])
+        oneshot = (info.content or "", [(c.function.name, c.function.arguments) for c in info.tool_calls])
+        alone = Collector(env["parsers"][fmt](env["tok"], TOOLS), env["request"])
+        for chunk in chunks:
+            alone.feed(chunk)
+        expected = alone.finish()
+        assert expected[0] == oneshot[0] and expected[1][: len(oneshot[1])] == oneshot[1]
+        assert len(expected[1]) <= len(oneshot[1]) + 1
         out.append((fmt, chunks, expected))
     return out
 

@@ -15,6 +15,7 @@ import pytest
 
 from dyn_plugins.formats import FORMAT_NAMES, get_format
 from dyn_plugins.samples import SCENARIOS, TOOLS, sample
+from stream_modes import mode, streamed_calls  # noqa: F401  (mode: a fixture)
 from vllm_versions import VLLM
 
 pytestmark = pytest.mark.vllm
@@ -55,13 +56,15 @@ def test_non_streaming_matches_core(serving: Any, fmt: str, scenario: str) -> No
 
 @pytest.mark.parametrize("chunking", list(CHUNKINGS))
 @pytest.mark.parametrize(("fmt", "scenario"), CASES)
-def test_streaming_reassembles_to_non_streaming(serving: Any, fmt: str, scenario: str, chunking: str) -> None:
-    """Streamed deltas (one token or several per delta) reassemble to the non-streaming response."""
+def test_streaming_reassembles_to_non_streaming(serving: Any, fmt: str, scenario: str, chunking: str, mode: str) -> None:
+    """Streamed deltas (one token or several per delta) reassemble to the non-streaming response, in both
+    delivery modes (live: plus a truncated call it had announced, see tests/stream_modes.py)."""
     text = sample(fmt, scenario).text
     full = _run(serving, fmt, text, stream=False)
     streamed = _run(serving, fmt, text, stream=True, sizes=CHUNKINGS[chunking])
-    assert _calls(streamed) == _calls(full)
-    assert [c["arguments"] for c in streamed.tool_calls] == [c["arguments"] for c in full.tool_calls]
+    assert _calls(streamed) == streamed_calls(fmt, scenario, _calls(full), mode)
+    n = len(full.tool_calls)
+    assert [c["arguments"] for c in streamed.tool_calls][:n] == [c["arguments"] for c in full.tool_calls]
     assert (streamed.content or None) == (full.content or None)
     assert streamed.finish_reason == full.finish_reason
     assert all(c["id"] and c["type"] == "function" for c in streamed.tool_calls)
@@ -69,8 +72,8 @@ def test_streaming_reassembles_to_non_streaming(serving: Any, fmt: str, scenario
 
 
 @pytest.mark.parametrize(("fmt", "scenario"), CASES)
-def test_each_call_id_and_name_sent_once(serving: Any, fmt: str, scenario: str) -> None:
-    """Streaming protocol: a call's id and name appear in exactly one delta each, indexes in order."""
+def test_each_call_id_and_name_sent_once(serving: Any, fmt: str, scenario: str, mode: str) -> None:
+    """Streaming protocol, both delivery modes: a call's id and name appear in exactly one delta each, indexes in order."""
     streamed = _run(serving, fmt, sample(fmt, scenario).text, stream=True)
     ids: dict[int, int] = {}
     names: dict[int, int] = {}
@@ -102,10 +105,10 @@ HAND_WRITTEN = [
 
 @pytest.mark.parametrize(("fmt", "scenario", "calls", "content"), HAND_WRITTEN)
 @pytest.mark.parametrize("stream", [False, True])
-def test_hand_written_expectations(serving: Any, fmt: str, scenario: str, calls: list[Any], content: str | None, stream: bool) -> None:
-    """Key cases written out by hand (independent of the core's output)."""
+def test_hand_written_expectations(serving: Any, fmt: str, scenario: str, calls: list[Any], content: str | None, stream: bool, mode: str) -> None:
+    """Key cases written out by hand (independent of the core's output), in both delivery modes."""
     result = _run(serving, fmt, sample(fmt, scenario).text, stream=stream, sizes=(2,))
-    assert _calls(result) == calls
+    assert _calls(result) == (streamed_calls(fmt, scenario, calls, mode) if stream else calls)
     assert (result.content.strip() if result.content else None) == content
 
 

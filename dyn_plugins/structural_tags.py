@@ -19,7 +19,10 @@ JSON strings never hold raw control characters (xgrammar's JSON grammar); whites
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any, Literal
 
 from .formats import get_format
@@ -77,6 +80,22 @@ def tool_fields(tool: Any) -> tuple[str, dict[str, Any], bool]:
         return fn["name"], fn.get("parameters") or {}, bool(fn.get("strict"))
     fn = getattr(tool, "function", tool)
     return fn.name, getattr(fn, "parameters", None) or {}, bool(getattr(fn, "strict", False))
+
+
+#: the first xgrammar whose structural tags honour ``excludes`` (0.2.7, SGLang 0.5.23's and vLLM 0.31's pin,
+#: silently drops the field: markers could then appear inside argument strings and end a call)
+MIN_XGRAMMAR = (0, 2, 8)
+
+
+@functools.cache
+def supported() -> bool:
+    """Can the installed xgrammar express our tags? Where it cannot, the engines keep their own JSON call-list
+    path for required / named choices (a grammar we do not parse, so nothing it admits can be misparsed)."""
+    try:
+        version = metadata.version("xgrammar")
+    except metadata.PackageNotFoundError:
+        return False
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:3]) >= MIN_XGRAMMAR
 
 
 def excludes(fmt: str) -> list[str]:

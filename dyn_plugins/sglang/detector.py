@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 from sglang.srt.function_call.base_format_detector import BaseFormatDetector
 from sglang.srt.function_call.core_types import StreamingParseResult, StructureInfo, ToolCallItem
 
-from .. import streaming_mode
+from .. import streaming_mode, structural_tags
 from ..formats import ArgsDelta, CallStart, FormatStream, ReasoningDelta, TextDelta, get_format
 from . import grammar
 
@@ -129,7 +129,7 @@ class DynamoDetector(BaseFormatDetector):
     # ------------------------------------------------------------------ constrained decoding
 
     def supports_structural_tag(self) -> bool:
-        return self.format_name in grammar.LAYOUTS
+        return self.format_name in grammar.LAYOUTS and structural_tags.supported()
 
     def structure_info(self):  # type: ignore[no-untyped-def]
         """Legacy per-call begin/end (SGLang falls back to it only if :meth:`get_structural_tag` gives None)."""
@@ -146,8 +146,10 @@ class DynamoDetector(BaseFormatDetector):
         ``tool_choice`` "required" or a named function: the output is exactly one block of calls;
         "auto" (SGLang asks only when tools are strict): free text, calls after the trigger.
         """
-        if self.format_name not in grammar.LAYOUTS:
-            return None  # no block grammar (qwen3): SGLang constrains to its JSON call list and parses that itself
+        if not self.supports_structural_tag():
+            # no block grammar (qwen3), or an xgrammar that cannot express ours (< 0.2.8, SGLang 0.5.23's pin):
+            # SGLang constrains to its JSON call list and parses that itself
+            return None
         try:
             from xgrammar import StructuralTag
         except ImportError:  # pragma: no cover - SGLang always ships xgrammar

@@ -99,6 +99,8 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
 
     def get_structural_tag(self, request: Any, *, reasoning: bool = False, strict_level: Any = None) -> Any:
         """Our grammar for required / named / strict calls (:mod:`.structural_tags`), not vLLM's built-in one."""
+        if self.structural_tag_model != structural_tags.MODEL_KEY:
+            return None
         return structural_tags.get_structural_tag(self.format_name, request, strict_level)
 
     def _tools(self, request: Any) -> Any:
@@ -191,8 +193,9 @@ def _class_attrs(fmt: str) -> dict[str, Any]:
     attrs: dict[str, Any] = {"format_name": fmt, "__module__": __name__}
     attrs["__doc__"] = f"dyn-plugins {fmt!r} tool parser (Dynamo's {fmt} format over the core streaming parser)."
     # every format: our own structural tag (get_structural_tag), and our parser for required / named output
-    # (only where this vLLM asks the parser for its tag; older ones look the key up in xgrammar's built-ins)
-    ours = fmt in structural_tags.LAYOUTS and hasattr(compat.ToolParser, "get_structural_tag")
+    # (only where this vLLM asks the parser for its tag and its xgrammar can express ours; otherwise vLLM's
+    # generic JSON call-list path for required / named)
+    ours = fmt in structural_tags.LAYOUTS and hasattr(compat.ToolParser, "get_structural_tag") and structural_tags.supported()
     attrs["structural_tag_model"] = structural_tags.MODEL_KEY if ours else None
     level = compat.tool_strict_level("FUNCTION") if fmt in FUNCTION_STRICT else None
     if level is not None:

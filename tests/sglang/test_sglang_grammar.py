@@ -56,7 +56,12 @@ def test_sglang_builds_our_tag_for_required(fmt: str) -> None:
     """SGLang's FunctionCallParser.get_structure_constraint picks our structural tag, and xgrammar compiles it."""
     from sglang.srt.function_call.function_call_parser import FunctionCallParser
 
+    from dyn_plugins import structural_tags
+
     kind, value = FunctionCallParser(_sglang_tools(), fmt).get_structure_constraint("required")
+    if not structural_tags.supported():  # xgrammar < 0.2.8 cannot express our tag: SGLang's JSON call list
+        assert kind == "json_schema"
+        return
     assert kind == "structural_tag"
     payload = value.model_dump_json() if hasattr(value, "model_dump_json") else json.dumps(value)
     assert accepts(xgr.Grammar.from_structural_tag(payload), _constrained_output(fmt, "parallel"))

@@ -5,7 +5,7 @@ own structural tag (``dyn_plugins.vllm.structural_tags``); glm47 defaults to FUN
 constrained even for ``tool_choice="auto"``), as vLLM's own glm47 does; the others default to vLLM's AUTO
 (constrained only for a tool with ``strict: true``). PARAMETER (or a strict tool) also pins the argument schema.
 vLLM 0.33 changed one rule: an explicit ``--tool-strict-level auto`` switches a parser's FUNCTION default off
-(0.32: the parser's default still applies). vLLM 0.31 does not ask a parser for its tag: no level constrains
+(0.32: the parser's default still applies). vLLM 0.31's xgrammar cannot express our tags: no level constrains
 ``auto`` there, and ``required`` goes through vLLM's generic JSON path (a JSON schema, no structural tag).
 The expectations are written out per case below, not derived from vLLM's code.
 """
@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 
 from dyn_plugins.samples import TOOLS, sample
+from dyn_plugins import structural_tags
 from vllm_versions import VLLM
 
 pytestmark = pytest.mark.vllm
 
 LEVELS = [None, "auto", "function", "parameter"]
 FORMATS = ["glm47", "deepseek_v3_1", "deepseek_v3_2", "harmony", "jamba", "nemotron_deci", "default"]
-OUR_TAGS = VLLM >= (0, 32)  # vLLM asks the parser for its structural tag (ToolParser.get_structural_tag)
+OUR_TAGS = structural_tags.supported()  # xgrammar >= 0.2.8: vLLM 0.32 / 0.33 (0.31 pins an older one)
 
 
 def _expected(fmt: str, level: str | None, strict_tool: bool) -> tuple[bool, bool]:

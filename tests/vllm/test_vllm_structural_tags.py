@@ -18,11 +18,12 @@ import pytest
 
 pytestmark = pytest.mark.vllm
 
+from dyn_plugins import structural_tags  # noqa: E402
 from dyn_plugins.vllm import compat  # noqa: E402
 
-#: vLLM 0.32+ asks the parser for its tag (``ToolParser.get_structural_tag``); 0.31 only looks keys up in its own
-#: table, where ours is unknown, so there every format keeps vLLM's generic JSON path
-OURS = "dyn_plugins" if hasattr(compat.ToolParser, "get_structural_tag") else None
+#: our key where vLLM asks the parser for its tag and its xgrammar can express ours (0.32 / 0.33); vLLM 0.31's
+#: xgrammar cannot, so there every format keeps vLLM's generic JSON path
+OURS = "dyn_plugins" if hasattr(compat.ToolParser, "get_structural_tag") and structural_tags.supported() else None
 #: the structural-tag key per format, written out (None: vLLM's generic JSON path)
 EXPECTED = {
     "glm47": OURS,

@@ -47,7 +47,7 @@ _LINES = (
 )
 #: ~1.1 kB: the file above, twice with a numbered second copy, then a tail. It starts with "#!", not with the
 #: docstring: a glm47 value that starts with ``"``, ``{`` or ``[`` may still be JSON (Dynamo's typing rule),
-#: so the core holds it whole (see /work/notes/issue-11-engines.md, "glm47 JSON-looking string values").
+#: so the core holds it whole until ``</arg_value>`` (dyn_plugins/formats/glm47.py ``_Call._value``).
 CONTENT = "\n".join(
     [*_LINES, "", *(line.replace("report", "report_2") for line in _LINES), "", "if __name__ == '__main__':", "    print(report('Paris'), report_2(TOKYO, days=5))", "    print('done: 2 reports, 8 days — fin')"]
 )

@@ -45,9 +45,9 @@ _LINES = (
     "",
     "TOKYO = '東京'  # größe, pâté & co.",
 )
-#: ~1.1 kB: the file above, twice with a numbered second copy, then a tail. It starts with "#!", not with the
-#: docstring: a glm47 value that starts with ``"``, ``{`` or ``[`` may still be JSON (Dynamo's typing rule),
-#: so the core holds it whole until ``</arg_value>`` (dyn_plugins/formats/glm47.py ``_Call._value``).
+#: ~1.1 kB: the file above, twice with a numbered second copy, then a tail. (A glm47 value that opens with ``"``,
+#: ``{`` or ``[`` is held only while it can still be one JSON value: dyn_plugins/formats/glm47.py ``LiveArgs``;
+#: tests/core/test_live_streaming.py covers that case.)
 CONTENT = "\n".join(
     [*_LINES, "", *(line.replace("report", "report_2") for line in _LINES), "", "if __name__ == '__main__':", "    print(report('Paris'), report_2(TOKYO, days=5))", "    print('done: 2 reports, 8 days — fin')"]
 )

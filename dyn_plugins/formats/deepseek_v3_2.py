@@ -114,7 +114,15 @@ class LiveParams:
             if rest:
                 self._value(rest)
         elif self.state == _PVALUE:
-            self._value(text)
+            if self.string and not self.lead and not self.stopped:  # the common case, inlined
+                body = text.rstrip(WS)
+                if body:
+                    self.machine.preview_args(encode_basestring(self.ws + body)[1:-1])
+                    self.ws = text[len(body) :]
+                else:
+                    self.ws += text
+            else:
+                self._value(text)
 
     def marker(self, marker: int, literal: str) -> None:
         if self.state == _PVALUE:

@@ -118,3 +118,27 @@ def test_buffered_delivers_whole_calls(fmt: str) -> None:
     calls = [e for e in events if isinstance(e, (CallStart, ArgsDelta))]
     assert [type(e) for e in calls] == [CallStart, ArgsDelta]
     assert assemble(events) == get_format(fmt).parse(text, LIVE_TOOLS)
+
+
+#: glm47 string values that open like JSON but are not one JSON value: they stream once that is certain
+JSON_LOOKING = [
+    ('"""Module docstring."""\nimport os\n' + LONG, 2),  # '""' is a whole JSON string: the third quote rules JSON out
+    ('{"a": 1} is how the config starts, and then ' + LONG, 9),  # text after a complete object
+    ("[1, 2, oops " + LONG, 7),  # not JSON inside the array
+]
+
+
+@pytest.mark.parametrize(("value", "decided_at"), JSON_LOOKING, ids=["docstring", "object-then-prose", "broken-array"])
+def test_glm47_json_looking_string_streams_once_not_json(value: str, decided_at: int) -> None:
+    """A string parameter whose value opens with a quote or a bracket is held only while it can still be one JSON
+    value (Dynamo types such a value as JSON); from the character that rules that out, it streams as it arrives."""
+    head = "<tool_call>write_file<arg_key>content</arg_key><arg_value>"
+    text = head + value + "</arg_value></tool_call>"
+    stream = get_format("glm47").stream(LIVE_TOOLS)
+    at: list[int] = []
+    for i, ch in enumerate(text):
+        at.extend(i for e in stream.feed(ch) if isinstance(e, ArgsDelta))
+    stream.finish()
+    inside = [i - len(head) for i in at if len(head) <= i < len(head) + len(value)]
+    assert inside[0] == decided_at and len(inside) > len(LONG) * 0.9
+    assert json.loads(parse_stream("glm47", list(text), LIVE_TOOLS).calls[0].arguments)["content"] == value

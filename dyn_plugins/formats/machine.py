@@ -136,7 +136,11 @@ class Machine:
         """Live mode: argument text of the newest preview that the final call is certain to start with."""
         if fragment and self._previews:
             p = self._previews[-1]
-            if p.closed or not p.parts and not fragment.startswith("{"):
+            if p.parts and not p.closed:  # the common case
+                p.parts.append(fragment)
+                self.events.append(ArgsDelta(p.index, fragment))
+                return
+            if p.closed or not fragment.startswith("{"):
                 p.closed = True  # not an object: nothing streams; the final call closes the preview as {}
                 return
             p.parts.append(fragment)

@@ -20,7 +20,7 @@ Token = str | int
 class MarkerLexer:
     """Finds the given literal markers in a stream of text chunks, in linear time."""
 
-    __slots__ = ("markers", "_pattern", "_index", "_first", "_first_re", "_prefixes", "_maxlen", "_held")
+    __slots__ = ("markers", "_pattern", "_index", "_first", "first_re", "_prefixes", "_maxlen", "held")
 
     def __init__(self, markers: Sequence[str]) -> None:
         if not markers or any(not m for m in markers):
@@ -33,19 +33,19 @@ class MarkerLexer:
         self._pattern = re.compile("|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True)))
         self._index = {m: i for i, m in enumerate(markers)}
         self._first = frozenset(m[0] for m in markers)
-        self._first_re = re.compile("[" + "".join(re.escape(c) for c in sorted(self._first)) + "]")
+        self.first_re = re.compile("[" + "".join(re.escape(c) for c in sorted(self._first)) + "]")
         self._prefixes = frozenset(m[:k] for m in markers for k in range(1, len(m)))
         self._maxlen = max(len(m) for m in markers)
-        self._held = ""
+        self.held = ""
 
     def feed(self, text: str) -> list[Token]:
         """Tokenise one more chunk; a possible marker start at its end is held back."""
-        if self._held:
-            text = self._held + text
-            self._held = ""
+        if self.held:
+            text = self.held + text
+            self.held = ""
         if not text:
             return []
-        if self._first_re.search(text) is None:
+        if self.first_re.search(text) is None:
             return [text]
         out: list[Token] = []
         pos = 0
@@ -58,16 +58,16 @@ class MarkerLexer:
         cut = self._hold_point(text, pos)
         if cut > pos:
             out.append(text[pos:cut])
-        self._held = text[cut:]
+        self.held = text[cut:]
         return out
 
     def pending(self) -> str:
         """The text held back as a possible marker start."""
-        return self._held
+        return self.held
 
     def finish(self) -> list[Token]:
         """End of input: whatever is still held back was not a marker."""
-        held, self._held = self._held, ""
+        held, self.held = self.held, ""
         return [held] if held else []
 
     def _hold_point(self, text: str, pos: int) -> int:

@@ -54,8 +54,13 @@ class Machine:
 
     # -- driver -----------------------------------------------------------------------------------
     def feed(self, text: str) -> list[Event]:
+        lexer = self.lexer
+        if text and not lexer.held and lexer.first_re.search(text) is None:
+            self.on_text(text)  # no marker can start here: the common token, without the lexer's list
+            out, self.events = self.events, []
+            return out
         on_text = self.on_text
-        for tok in self.lexer.feed(text):
+        for tok in lexer.feed(text):
             if type(tok) is str:
                 on_text(tok)
             else:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..structural_tags import LAYOUTS, structural_tag
+from ..structural_tags import LAYOUTS, structural_tag, supported  # noqa: F401  (supported: read by parser.py)
 from . import compat
 
 #: ``structural_tag_model`` of every dyn-plugins parser class (a key vLLM itself never builds).

@@ -36,6 +36,11 @@ _CHAT_PROTOCOL_MODULES = (
 )
 _REASONING_MODULES = ("vllm.reasoning", "vllm.reasoning.abs_reasoning_parsers")
 _GPT_OSS_MODULES = ("vllm.tool_parsers.gptoss_tool_parser", "vllm.entrypoints.openai.tool_parsers.openai_tool_parser")
+_STRUCTURAL_TAG_MODULES = ("vllm.tool_parsers.structural_tag_registry",)
+#: Modules that add vLLM-owned keys to the structural-tag registry when imported (0.32 / 0.33: ``harmony`` is
+#: registered by a decorator in ``vllm/parser/harmony.py``): imported before the registry is read, so the keys
+#: do not depend on what happened to be imported first.
+_STRUCTURAL_TAG_PROVIDERS = ("vllm.parser.harmony",)
 _CLI_ARGS_MODULES = ("vllm.entrypoints.common.cli_args", "vllm.entrypoints.launchers.cli_args")
 _API_SERVER_ARGS_MODULES = (*_CLI_ARGS_MODULES, "vllm.entrypoints.launchers.launcher")
 _STRICT_LEVEL_MODULES = ("vllm.tool_parsers.tool_strict_level",)
@@ -85,6 +90,26 @@ def reasoning_parser_manager() -> Any:
     if mgr is None or not all(hasattr(mgr, a) for a in ("register_lazy_module", "list_registered", "lazy_parsers")):
         return None
     return mgr
+
+
+def structural_tag_models() -> frozenset[str]:
+    """Structural-tag model keys this vLLM can build (xgrammar built-ins and vLLM-registered ones).
+
+    vLLM registers some keys (``harmony``) when the module defining their builder is imported: those modules are
+    imported first (:data:`_STRUCTURAL_TAG_PROVIDERS`), so the answer is the same whatever was imported before.
+    """
+    for path in _STRUCTURAL_TAG_PROVIDERS:
+        _import(path)
+    mod = None
+    for path in _STRUCTURAL_TAG_MODULES:
+        mod = _import(path)
+        if mod is not None:
+            break
+    if mod is None:
+        return frozenset()
+    keys = set(getattr(mod, "SUPPORTED_STRUCTURAL_TAG_MODELS", ()) or ())
+    keys |= set(getattr(mod, "_VLLM_STRUCTURAL_TAG_REGISTRY", {}) or {})
+    return frozenset(keys)
 
 
 def tool_strict_level(name: str) -> Any:

@@ -34,6 +34,16 @@ from . import compat, parser_class_name, structural_tags
 
 logger = logging.getLogger("vllm.dyn_plugins")
 
+#: vLLM's own structural-tag key per format (the key vLLM's parser for the same wire format uses), used only where
+#: the installed xgrammar cannot express our tags (< 0.2.8: vLLM 0.31) and this vLLM knows the key; formats
+#: without one keep vLLM's generic JSON path for ``tool_choice="required"`` / named functions.
+VLLM_TAG_MODELS: dict[str, str] = {
+    "glm47": "glm_4_7",
+    "deepseek_v3_1": "deepseek_v3_1",
+    "deepseek_v3_2": "deepseek_v3_2",
+    "deepseek_v4": "deepseek_v4",
+    "harmony": "harmony",
+}
 #: Formats whose default ``--tool-strict-level`` is FUNCTION (the call envelope is constrained even for
 #: ``tool_choice="auto"``), as vLLM's own parser for the same wire format has it (vLLM's glm47); the others keep
 #: vLLM's default (AUTO: constrained only for required/named choices or tools with ``strict: true``). An explicit
@@ -97,11 +107,12 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
             request.skip_special_tokens = False
         return request
 
-    def get_structural_tag(self, request: Any, *, reasoning: bool = False, strict_level: Any = None) -> Any:
-        """Our grammar for required / named / strict calls (:mod:`.structural_tags`), not vLLM's built-in one."""
+    def get_structural_tag(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        """Our grammar for required / named / strict calls (:mod:`.structural_tags`), not vLLM's built-in one
+        (vLLM's, by its key, where xgrammar cannot express ours: see :data:`VLLM_TAG_MODELS`)."""
         if self.structural_tag_model != structural_tags.MODEL_KEY:
-            return None
-        return structural_tags.get_structural_tag(self.format_name, request, strict_level)
+            return super().get_structural_tag(request, *args, **kwargs)
+        return structural_tags.get_structural_tag(self.format_name, request, kwargs.get("strict_level"))
 
     def _tools(self, request: Any) -> Any:
         tools = getattr(request, "tools", None) if request is not None else None
@@ -189,38 +200,42 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
         return compat.DeltaMessage(**kwargs)
 
 
-def _class_attrs(fmt: str) -> dict[str, Any]:
+def _class_attrs(fmt: str, known_tags: frozenset[str]) -> dict[str, Any]:
     attrs: dict[str, Any] = {"format_name": fmt, "__module__": __name__}
     attrs["__doc__"] = f"dyn-plugins {fmt!r} tool parser (Dynamo's {fmt} format over the core streaming parser)."
-    # every format: our own structural tag (get_structural_tag), and our parser for required / named output
-    # (only where this vLLM asks the parser for its tag and its xgrammar can express ours; otherwise vLLM's
-    # generic JSON call-list path for required / named)
+    # every format: our own structural tag (get_structural_tag), and our parser for required / named output,
+    # where this vLLM asks the parser for its tag and its xgrammar can express ours; otherwise vLLM's own key
+    # for the format where it has one, else vLLM's generic JSON call-list path for required / named
     ours = fmt in structural_tags.LAYOUTS and hasattr(compat.ToolParser, "get_structural_tag") and structural_tags.supported()
-    attrs["structural_tag_model"] = structural_tags.MODEL_KEY if ours else None
-    level = compat.tool_strict_level("FUNCTION") if fmt in FUNCTION_STRICT else None
+    vllm_key = VLLM_TAG_MODELS.get(fmt)
+    tag = structural_tags.MODEL_KEY if ours else (vllm_key if vllm_key in known_tags else None)
+    attrs["structural_tag_model"] = tag
+    level = compat.tool_strict_level("FUNCTION") if fmt in FUNCTION_STRICT and tag is not None else None
     if level is not None:
         attrs["default_tool_strict_level"] = level
     return attrs
 
 
-def make_parser_class(fmt: str) -> type:
+def make_parser_class(fmt: str, known_tags: frozenset[str] | None = None) -> type:
     """The ToolParser subclass for format ``fmt`` (harmony also subclasses vLLM's GptOssToolParser).
 
     vLLM forces its own token-based HarmonyParser on ``model_type == "gpt_oss"`` models and accepts only
     ``GptOssToolParser`` subclasses there; on any other model our parser does the Harmony parsing itself.
     """
     get_format(fmt)  # KeyError for an unknown name
+    known = compat.structural_tag_models() if known_tags is None else known_tags
     bases: tuple[type, ...] = (DynamoToolParser,)
     if fmt == "harmony" and compat.GptOssToolParser is not None:
         bases = (DynamoToolParser, compat.GptOssToolParser)
-    attrs = _class_attrs(fmt)
+    attrs = _class_attrs(fmt, known)
     return type(parser_class_name(fmt), bases, attrs)
 
 
 def _build_all() -> dict[str, type]:
+    known = compat.structural_tag_models()
     out: dict[str, type] = {}
     for fmt in (*FORMAT_NAMES, *VARIANTS):
-        cls = make_parser_class(fmt)
+        cls = make_parser_class(fmt, known)
         out[fmt] = cls
         globals()[cls.__name__] = cls
     return out

@@ -5,8 +5,9 @@ own structural tag (``dyn_plugins.vllm.structural_tags``); glm47 defaults to FUN
 constrained even for ``tool_choice="auto"``), as vLLM's own glm47 does; the others default to vLLM's AUTO
 (constrained only for a tool with ``strict: true``). PARAMETER (or a strict tool) also pins the argument schema.
 vLLM 0.33 changed one rule: an explicit ``--tool-strict-level auto`` switches a parser's FUNCTION default off
-(0.32: the parser's default still applies). vLLM 0.31's xgrammar cannot express our tags: no level constrains
-``auto`` there, and ``required`` goes through vLLM's generic JSON path (a JSON schema, no structural tag).
+(0.32: the parser's default still applies). vLLM 0.31's xgrammar cannot express our tags: there glm47,
+deepseek_v3_1, deepseek_v3_2 and harmony use vLLM's own tags by key and the JSON family has none (no level
+constrains it); 0.31 also reads no per-parser default level.
 The expectations are written out per case below, not derived from vLLM's code.
 """
 
@@ -26,11 +27,13 @@ pytestmark = pytest.mark.vllm
 LEVELS = [None, "auto", "function", "parameter"]
 FORMATS = ["glm47", "deepseek_v3_1", "deepseek_v3_2", "harmony", "jamba", "nemotron_deci", "default"]
 OUR_TAGS = structural_tags.supported()  # xgrammar >= 0.2.8: vLLM 0.32 / 0.33 (0.31 pins an older one)
+#: formats with a structural tag: all with ours; with vLLM 0.31's xgrammar, those vLLM has its own key for
+TAGGED = FORMATS if OUR_TAGS else ["glm47", "deepseek_v3_1", "deepseek_v3_2", "harmony"]
 
 
 def _expected(fmt: str, level: str | None, strict_tool: bool) -> tuple[bool, bool]:
     """(structural tag applied, argument schema pinned) for ``tool_choice="auto"``."""
-    if not OUR_TAGS:
+    if fmt not in TAGGED:
         return False, False
     # a parser's own default level: vLLM 0.32+ (0.31 applies the server level as is, AUTO unless set)
     default = "function" if fmt == "glm47" and VLLM >= (0, 32) else "auto"
@@ -82,21 +85,16 @@ def test_auto_tool_choice_constraint_per_level(strict_serving: Any, fmt: str, le
 
 
 @pytest.mark.parametrize("level", LEVELS, ids=lambda v: f"level-{v}")
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", TAGGED)
 def test_required_tool_choice_always_constrained(strict_serving: Any, fmt: str, level: str | None) -> None:
-    """tool_choice="required" gets the format's structural tag at every level (0.32+); arguments pinned only at
-    PARAMETER. vLLM 0.31: its generic JSON-list schema instead (no structural tag)."""
+    """tool_choice="required" gets the format's structural tag at every level; arguments pinned only at PARAMETER."""
     from dyn_plugins.vllm.replay import Script, encode, run_chat
 
     chat, engine = strict_serving(fmt, level)
-    output = sample(fmt, "single").text if OUR_TAGS else '[{"name": "get_weather", "parameters": {"city": "Paris", "days": 3}}]'
-    result = run_chat(chat, engine, Script(encode(engine, output)), stream=True, tools=_tools(False), tool_choice="required")
+    result = run_chat(chat, engine, Script(encode(engine, sample(fmt, "single").text)), stream=True, tools=_tools(False), tool_choice="required")
     so = engine.seen[-1].structured_outputs
-    if OUR_TAGS:
-        assert so.structural_tag is not None
-        assert ('"city"' in so.structural_tag) == (level == "parameter")
-    else:
-        assert so.structural_tag is None and so.json is not None
+    assert so.structural_tag is not None
+    assert ('"city"' in so.structural_tag) == (level == "parameter")
     assert [c["name"] for c in result.tool_calls] == ["get_weather"]
 
 

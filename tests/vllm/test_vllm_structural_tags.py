@@ -21,22 +21,27 @@ pytestmark = pytest.mark.vllm
 from dyn_plugins import structural_tags  # noqa: E402
 from dyn_plugins.vllm import compat  # noqa: E402
 
-#: our key where vLLM asks the parser for its tag and its xgrammar can express ours (0.32 / 0.33); vLLM 0.31's
-#: xgrammar cannot, so there every format keeps vLLM's generic JSON path
-OURS = "dyn_plugins" if hasattr(compat.ToolParser, "get_structural_tag") and structural_tags.supported() else None
-#: the structural-tag key per format, written out (None: vLLM's generic JSON path)
-EXPECTED = {
-    "glm47": OURS,
-    "jamba": OURS,
-    "nemotron_deci": OURS,
-    "deepseek_v3_1": OURS,
-    "harmony": OURS,
-    "deepseek_v3_2": OURS,
-    "default": OURS,
-    "deepseek_v4": OURS,
-    "phi4": OURS,
-    "qwen3": None,
-}
+#: the structural-tag key per format, written out. Where this vLLM asks the parser for its tag and its xgrammar
+#: can express ours (0.32 / 0.33): our key for every format with a layout. With an older xgrammar (vLLM 0.31):
+#: vLLM's own key where it has one for the wire format, else None (vLLM's generic JSON path).
+OURS = hasattr(compat.ToolParser, "get_structural_tag") and structural_tags.supported()
+EXPECTED = (
+    {fmt: "dyn_plugins" for fmt in ("glm47", "jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "deepseek_v3_2", "default", "deepseek_v4", "phi4")}
+    | {"qwen3": None}
+    if OURS
+    else {
+        "glm47": "glm_4_7",
+        "jamba": None,
+        "nemotron_deci": None,
+        "deepseek_v3_1": "deepseek_v3_1",
+        "harmony": "harmony",
+        "deepseek_v3_2": "deepseek_v3_2",
+        "default": None,
+        "deepseek_v4": "deepseek_v4",
+        "phi4": None,
+        "qwen3": None,
+    }
+)
 ORDERS = {
     "ours-first": ["dyn_plugins.vllm.parser", "vllm.parser.harmony"],
     "vllm-harmony-first": ["vllm.parser.harmony", "dyn_plugins.vllm.parser"],

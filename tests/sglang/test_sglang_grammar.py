@@ -34,9 +34,10 @@ def test_ebnf_accepts_recorded_calls(fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", FORMAT_NAMES)
 def test_required_tag_accepts_parallel_calls_and_rejects_prose(fmt: str) -> None:
-    """tool_choice=required: the structural tag admits the format's calls and nothing else."""
-    tag = detector_class(fmt)().get_structural_tag(tools=_sglang_tools(), tool_choice="required")
-    compiled = xgr.Grammar.from_structural_tag(tag.model_dump_json())
+    """tool_choice=required: our structural tag admits the format's calls and nothing else (built from the layout
+    table directly: the detector hands it to SGLang only where xgrammar can express it, see test_sglang_builds_our_tag_for_required)."""
+    tag = grammar.structural_tag(fmt, _sglang_tools(), required=True)
+    compiled = xgr.Grammar.from_structural_tag(json.dumps(tag))
     assert accepts(compiled, _constrained_output(fmt, "parallel"))
     assert not accepts(compiled, "It is sunny in Paris today.")
 
@@ -44,10 +45,8 @@ def test_required_tag_accepts_parallel_calls_and_rejects_prose(fmt: str) -> None
 @pytest.mark.parametrize("fmt", FORMAT_NAMES)
 def test_named_tag_rejects_the_other_tool(fmt: str) -> None:
     """A named tool_choice restricts the tag to that function."""
-    from sglang.srt.entrypoints.openai.protocol import ToolChoice
-
-    tag = detector_class(fmt)().get_structural_tag(tools=_sglang_tools(), tool_choice=ToolChoice(function={"name": "get_time"}), parallel_tool_calls=False)
-    compiled = xgr.Grammar.from_structural_tag(tag.model_dump_json())
+    tag = grammar.structural_tag(fmt, _sglang_tools(), required=True, parallel=False, only="get_time")
+    compiled = xgr.Grammar.from_structural_tag(json.dumps(tag))
     assert not accepts(compiled, _constrained_output(fmt, "parallel"))
 
 

@@ -37,6 +37,7 @@ from . import jsontext
 from .base import Format
 from .jsonstream import JsonTokens
 from .jsontext import dumps_compact
+from .lexer import entity_hold
 from .machine import WS, Machine
 from .tools import ToolIndex
 
@@ -199,7 +200,7 @@ class LiveArgs:
             self._emit(encode_basestring(raw)[1:-1])
             return
         text = self.held + raw
-        cut = _entity_hold(text)
+        cut = entity_hold(text, _ENTITY_PREFIXES)
         self.held = text[cut:]
         if how == _LEAD:
             self.value.append(text[:cut])
@@ -250,16 +251,6 @@ class LiveArgs:
 
 def _entity(m: re.Match[str]) -> str:
     return _ENTITY_TOKENS[m.group()]
-
-
-def _entity_hold(text: str) -> int:
-    """Start of the longest suffix of ``text`` that may still grow into an entity token (len: none)."""
-    at = text.rfind("&", max(0, len(text) - 10))
-    while at >= 0:
-        if text[at:] in _ENTITY_PREFIXES:
-            return at
-        at = text.rfind("&", max(0, len(text) - 10), at)
-    return len(text)
 
 
 def parse_block(body: str, tools: ToolIndex) -> tuple[str, str] | None:

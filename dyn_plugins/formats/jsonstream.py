@@ -116,11 +116,6 @@ class JsonTokens:
             else:
                 i = self._structural(text, i)
 
-    def string_run(self, text: str) -> bool:
-        """Inside a string, ``text`` is plain content (no quote, backslash or control character): feeding it
-        would only report it as one string piece."""
-        return self.mode == _STRING and not self._skip_ws and _STRING_RUN.fullmatch(text) is not None
-
     def end(self) -> None:
         """End of input: a number at the very end is complete now."""
         if self.mode == _NUMBER:

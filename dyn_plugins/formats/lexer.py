@@ -83,3 +83,10 @@ class MarkerLexer:
                     break
                 i = text.find(c, i + 1)
         return best
+
+
+def entity_hold(text: str, prefixes: frozenset[str]) -> int:
+    """Where a possible HTML entity starts at the end of ``text`` (``len(text)``: none), for ``prefixes`` = the
+    proper prefixes of the entity spellings. Only the last ``&`` can start one: no spelling holds a second ``&``."""
+    at = text.rfind("&")
+    return at if at >= 0 and text[at:] in prefixes else len(text)

@@ -35,6 +35,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 from .base import Format
 from .jsontext import dumps_compact, try_loads
+from .lexer import entity_hold
 from .machine import WS, Machine
 from .tools import ToolIndex
 
@@ -164,12 +165,6 @@ def _unescape_piece(m: re.Match[str]) -> str:
     return _ENTITY_TOKENS[m.group()]
 
 
-def _hold_point(text: str) -> int:
-    """Where a possible entity starts at the end of ``text`` (len(text): none)."""
-    at = text.rfind("&", max(0, len(text) - 6))
-    return at if at >= 0 and text[at:] in _ENTITY_PREFIXES else len(text)
-
-
 class LiveParams:
     """Streams one function's arguments, parameter by parameter, as :data:`_PARAM` reads them."""
 
@@ -242,7 +237,7 @@ class LiveParams:
         if not self.string or self.stopped:
             return
         text = self.held + raw
-        cut = _hold_point(text)
+        cut = entity_hold(text, _ENTITY_PREFIXES)
         self.held = text[cut:]
         piece = _ENTITY.sub(_unescape_piece, text[:cut])
         if not self.started:

@@ -9,6 +9,9 @@ Dynamo's behaviour (SPEC.md section 7), finalize path:
   ``<｜end▁of▁sentence｜>``, prose between wrappers);
 * a missing ``calls-end`` is recovered (complete blocks count); an unclosed block is dropped.
 
+Ours, where Dynamo's outputs are silent: a ``call-begin`` inside a block before its separator restarts the
+block (a stray marker, e.g. free text before a constrained call, never becomes part of a name).
+
 Streaming (live): a call is announced at its ``<｜tool▁sep｜>`` when the name before it is valid, and its
 arguments stream as their compact re-serialisation (:class:`.jsonstream.JsonCompactor`, with the same
 line-joining repair); ``call-end`` settles it. Buffered: each call is emitted when its ``call-end``
@@ -64,6 +67,7 @@ class DeepseekV31Machine(Machine):
         self.state = _PROSE
         self.body: list[str] = []
         self.args: JsonCompactor | None = None  # live mode, after the block's first separator
+        self.named = False  # the block's first separator seen
 
     def on_text(self, text: str) -> None:
         if self.state == _PROSE:
@@ -89,12 +93,16 @@ class DeepseekV31Machine(Machine):
                 self.body = []
                 self.args = None
                 self.state = _INSIDE
-            elif marker == _SEP and self.args is None and self.live:
-                name = "".join(self.body).strip(WS)
+            elif marker == _CB and not self.named:
+                self.body = []  # a call-begin before the block's separator: the earlier one was stray
+            elif marker == _SEP and not self.named:
+                self.named = True
+                if self.live:
+                    name = "".join(self.body).strip(WS)
+                    if valid_name(name):
+                        self.preview_start(name)
+                        self.args = JsonCompactor(lenient_ws=True, newline_repair=True)
                 self.body.append(SEP)
-                if valid_name(name):
-                    self.preview_start(name)
-                    self.args = JsonCompactor(lenient_ws=True, newline_repair=True)
             else:
                 self.body.append(MARKERS[marker])
                 if self.args is not None:
@@ -110,6 +118,7 @@ class DeepseekV31Machine(Machine):
             self.state = _BLOCK
             self.body = []
             self.args = None
+            self.named = False
 
 
 FORMAT = Format(

@@ -131,3 +131,30 @@ def test_harmony_call_pending_when_stop_token_trimmed(text: str, pending: bool) 
         stream.feed(text)
         events = stream.feed(fmt.stop_marker) + stream.finish()
         assert [type(e).__name__ for e in events] == ["CallStart", "ArgsDelta"]
+
+
+# (format, output with a stray marker before a real call, expected calls, expected normal text): where Dynamo's
+# fixtures are silent (seen from a real vLLM server: free text before a constrained call held a lone call-begin)
+STRAY_MARKERS: list[tuple[str, str, list[tuple[str, dict]], str]] = [
+    (
+        "deepseek_v3_1",
+        'Hi<｜tool▁call▁begin｜>x<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_time<｜tool▁sep｜>{"timezone": "UTC"}<｜tool▁call▁end｜><｜tool▁calls▁end｜>',
+        [("get_time", {"timezone": "UTC"})],
+        "Hi",
+    ),
+    (
+        "deepseek_v3_1",
+        '<｜tool▁calls▁begin｜><｜tool▁call▁begin｜><｜tool▁call▁begin｜>get_time<｜tool▁sep｜>{}<｜tool▁call▁end｜><｜tool▁calls▁end｜>',
+        [("get_time", {})],
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fmt", "text", "calls", "normal"), STRAY_MARKERS)
+def test_stray_marker_before_a_call_is_not_part_of_it(fmt: str, text: str, calls: list[tuple[str, dict]], normal: str) -> None:
+    """One-shot, buffered and live streaming (one character per chunk) give the real call only."""
+    results = [get_format(fmt).parse(text, TOOLS)] + [parse_stream(fmt, list(text), TOOLS, buffered=b) for b in (True, False)]
+    for result in results:
+        assert [(c.name, json.loads(c.arguments)) for c in result.calls] == calls
+        assert result.normal_text == normal

@@ -12,7 +12,7 @@ from dyn_plugins.vllm.live_server import SERVED_NAME
 #: format of the load test (tests/server/test_server_load.py)
 LOAD_FORMAT = os.environ.get("DYN_LOAD_FORMAT", "deepseek_v3_1")
 MESSAGES = [{"role": "user", "content": "What is the weather in Paris, and book me a trip there?"}]
-MAX_TOKENS = 400
+MAX_TOKENS = int(os.environ.get("DYN_SERVER_MAX_TOKENS", "800"))
 
 
 @dataclass
@@ -66,14 +66,42 @@ def ask(client: Any, tools: list[dict[str, Any]], choice: str, seed: int, *, str
     return out
 
 
+def _generated(tokenizer: Any, token_ids: list[int]) -> list[int]:
+    """The output ids vLLM detokenizes: the end-of-turn token dropped."""
+    ids = list(token_ids)
+    return ids[:-1] if ids and ids[-1] == tokenizer.eos_token_id else ids
+
+
 def offline(fmt: str, tokenizer: Any, token_ids: list[int], tools: list[dict[str, Any]]) -> Answer:
-    """Our own parse of the server's output tokens (the end-of-turn token, which vLLM does not detokenize, dropped)."""
+    """Our own one-shot parse of the server's output tokens: what a non-streamed answer must hold."""
     from dyn_plugins.formats import get_format
 
-    ids = list(token_ids)
-    if ids and ids[-1] == tokenizer.eos_token_id:
-        ids = ids[:-1]
-    result = get_format(fmt).parse(tokenizer.decode(ids, skip_special_tokens=False), tools)
+    result = get_format(fmt).parse(tokenizer.decode(_generated(tokenizer, token_ids), skip_special_tokens=False), tools)
+    return Answer([(c.name, c.arguments) for c in result.calls], result.normal_text)
+
+
+def token_deltas(tokenizer: Any, token_ids: list[int]) -> list[str]:
+    """The text deltas of the server's output, one token per delta as vLLM streams them (an incomplete UTF-8
+    sequence is held until its last byte arrives, as vLLM's incremental detokenizer does)."""
+    deltas: list[str] = []
+    ids = _generated(tokenizer, token_ids)
+    sent = ""
+    for end in range(1, len(ids) + 1):
+        text = tokenizer.decode(ids[:end], skip_special_tokens=False)
+        if text.endswith("\ufffd") and end < len(ids):
+            continue
+        deltas.append(text[len(sent) :])
+        sent = text
+    return deltas
+
+
+def offline_stream(fmt: str, tokenizer: Any, token_ids: list[int], tools: list[dict[str, Any]]) -> Answer:
+    """Our own live stream over the server's output deltas: what a streamed answer must hold. Equal to
+    ``offline`` for a finished output; for one cut at ``max_tokens`` the live stream has already announced
+    the unfinished call and closes its arguments, where the one-shot parse may drop or keep it as text."""
+    from dyn_plugins.formats import parse_stream
+
+    result = parse_stream(fmt, token_deltas(tokenizer, token_ids), tools)
     return Answer([(c.name, c.arguments) for c in result.calls], result.normal_text)
 
 

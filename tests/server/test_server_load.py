@@ -1,6 +1,6 @@
 """Load: 64 concurrent streaming tool-call requests against one real ``vllm serve`` (127.0.0.1 only).
 
-All must succeed, and each streamed answer must equal our offline parse of its own output token ids.
+All must succeed, and each streamed answer must equal our offline live stream of its own output token ids.
 Reported (junit properties, and printed with ``-s``): wall time, requests/s, output tokens/s, and the
 parser's share of the API server's CPU time: the server process's CPU time is read from /proc during
 the run; the parser's is measured by feeding the same token deltas, one token per delta as the
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from grammar_walk import TOOL_SETS
-from live_calls import LOAD_FORMAT, Answer, offline, request_kwargs, same_calls
+from live_calls import LOAD_FORMAT, Answer, offline_stream, request_kwargs, same_calls, token_deltas
 
 pytestmark = pytest.mark.server
 
@@ -67,7 +67,7 @@ def _parser_cpu(tokenizer: Any, answers: list[Answer]) -> float:
     from dyn_plugins.vllm.parser import PARSERS
 
     request = ChatCompletionRequest(model="m", messages=[{"role": "user", "content": "hi"}], tools=TOOLS, tool_choice="required")
-    pieces = [[tokenizer.decode([t], skip_special_tokens=False) for t in a.token_ids] for a in answers]
+    pieces = [token_deltas(tokenizer, a.token_ids) for a in answers]
     t0 = time.process_time()
     for deltas in pieces:
         p = PARSERS[LOAD_FORMAT](tokenizer, None)
@@ -88,8 +88,9 @@ def test_concurrent_streams(servers: Any, tokenizer: Any, record_property: Any) 
     failed = [a for a in answers if isinstance(a, BaseException)]
     assert not failed, f"{len(failed)} of {CONCURRENCY} requests failed, first: {failed[0]!r}"
     ok = [a for a in answers if isinstance(a, Answer)]
-    mismatched = [(a.calls, offline(LOAD_FORMAT, tokenizer, a.token_ids, TOOLS).calls) for a in ok if not same_calls(a.calls, offline(LOAD_FORMAT, tokenizer, a.token_ids, TOOLS).calls)]
-    assert not mismatched, f"{len(mismatched)} streams differ from the offline parse of their tokens, first: {mismatched[0]}"
+    expected = [offline_stream(LOAD_FORMAT, tokenizer, a.token_ids, TOOLS).calls for a in ok]
+    mismatched = [(a.calls, e) for a, e in zip(ok, expected) if not same_calls(a.calls, e)]
+    assert not mismatched, f"{len(mismatched)} streams differ from our offline stream of their tokens, first: {mismatched[0]}"
     tokens = sum(len(a.token_ids) for a in ok)
     parser_cpu = _parser_cpu(tokenizer, ok)
     stats = {

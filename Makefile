@@ -1,7 +1,9 @@
 # Every target builds what it needs (venvs, wheel) itself; see README.md.
 .PHONY: test test-core test-vllm test-sglang test-dynamo test-server demo run bench
 
-test: test-core test-vllm test-sglang test-dynamo test-server
+# every suite (each runs even if an earlier one failed), the next suites' venvs built in the background
+test:
+	scripts/test_all.sh
 
 test-core:
 	scripts/test_core.sh

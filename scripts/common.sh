@@ -47,11 +47,27 @@ make_venv() {
     echo fresh
 }
 
+# lock_venv DIR: hold an exclusive lock on building DIR for the rest of the calling script (scripts/test_all.sh
+# builds the next suite's venv in the background while a suite runs: whoever comes second waits, then reuses it).
+# A background build (DYN_PLUGINS_PREFETCHING=1) leaves a venv alone that is already complete or whose suite has
+# started (run_then_prune marks it): it must not reinstall into a venv under test, nor rebuild a pruned one.
+lock_venv() {
+    local name
+    name="$(basename "$1")"
+    mkdir -p "$ROOT/.venv-locks"
+    exec 9>"$ROOT/.venv-locks/$name.lock"
+    flock 9
+    if [[ "${DYN_PLUGINS_PREFETCHING:-0}" == 1 && ( -f "$1/.complete" || -f "$ROOT/.venv-locks/$name.used" ) ]]; then
+        exit 0
+    fi
+}
+
 # run_then_prune DIR CMD...: run CMD (a test suite in venv DIR) and return its status; with DYN_PLUGINS_PRUNE_VENVS=1
 # (set by .ci/run) remove DIR afterwards, pass or fail, so that a CI machine holds one engine venv at a time (they
 # are 0.3 to 6 GB each) instead of all of them.
 run_then_prune() {
     local dir="$1" rc=0; shift
+    mkdir -p "$ROOT/.venv-locks" && touch "$ROOT/.venv-locks/$(basename "$dir").used"
     "$@" || rc=$?
     if [[ "${DYN_PLUGINS_PRUNE_VENVS:-0}" == 1 ]]; then
         echo "run_then_prune: removing $dir ($(du -sh "$dir" 2>/dev/null | cut -f1))" >&2

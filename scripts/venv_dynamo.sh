@@ -19,6 +19,7 @@ venv_for() {
         sglang) venv="${VENV_DYNAMO_SGLANG:-$ROOT/.venv-dynamo-sglang}" ;;
         *) echo "unknown engine: $engine (vllm|sglang)" >&2; return 2 ;;
     esac
+    lock_venv "$venv"
     if [[ "$(make_venv "$venv")" == fresh ]]; then
         start=$SECONDS
         if [[ "$engine" == vllm ]]; then

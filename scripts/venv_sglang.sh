@@ -6,6 +6,7 @@
 source "$(dirname "$0")/common.sh"
 VERSION="${SGLANG_VERSION:-${SGLANG_VERSIONS[-1]}}"
 VENV="$(engine_venv sglang "$VERSION")"
+lock_venv "$VENV"
 if [[ "$(make_venv "$VENV")" == fresh ]]; then
     start=$SECONDS
     install_sglang_frontend "$VENV" "$VERSION" pytest

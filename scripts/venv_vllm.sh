@@ -9,6 +9,7 @@
 source "$(dirname "$0")/common.sh"
 VERSION="${VLLM_VERSION:-${VLLM_VERSIONS[-1]}}"
 VENV="$(engine_venv vllm "$VERSION")"
+lock_venv "$VENV"
 if [[ "$(make_venv "$VENV")" == fresh ]]; then
     start=$SECONDS
     "$VENV/bin/python" -m pip install -q "vllm==$VERSION" pytest 2>&1 | pip_quiet

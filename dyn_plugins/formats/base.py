@@ -2,53 +2,35 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .machine import Machine
 from .tools import ToolIndex, ToolsArg
-from .types import Event, ParseResult, TextDelta, assemble
-
-logger = logging.getLogger("dyn_plugins")
+from .types import Event, ParseResult, assemble
 
 
 class FormatStream:
     """Per-request streaming parser: ``feed(delta) -> events``, then ``finish() -> events``.
 
-    Never raises into the engine: if the format machine fails on some input (a bug), the stream
-    degrades to passing the remaining raw text through as normal text, and logs once.
+    ``feed`` and ``finish`` are the format machine's own (bound at construction: no wrapper call per
+    token). They never raise into the engine: if the machine fails on some input (a bug), the stream
+    degrades to passing the rest of the output through as normal text, and logs once
+    (:meth:`.machine.Machine.feed`).
     """
 
-    __slots__ = ("_machine", "_failed", "_format")
+    __slots__ = ("feed", "finish", "_machine")
 
     def __init__(self, fmt: Format, machine: Machine) -> None:
-        self._format = fmt.name
+        machine.format_name = fmt.name
         self._machine = machine
-        self._failed = False
-
-    def feed(self, text: str) -> list[Event]:
-        if self._failed:
-            return [TextDelta(text)] if text else []
-        try:
-            return self._machine.feed(text)
-        except Exception:  # pragma: no cover - exercised by fault-injection tests only
-            self._fail()
-            return [TextDelta(text)] if text else []
-
-    def finish(self) -> list[Event]:
-        if self._failed:
-            return []
-        try:
-            return self._machine.finish()
-        except Exception:  # pragma: no cover
-            self._fail()
-            return []
+        self.feed: Callable[[str], list[Event]] = machine.feed
+        self.finish: Callable[[], list[Event]] = machine.finish
 
     @property
     def failed(self) -> bool:
         """The format machine raised once (a bug): the rest of the output passed through as text."""
-        return self._failed
+        return self._machine.failed
 
     def call_pending(self) -> bool:
         """True when the output so far ends inside a complete call whose stop marker is missing.
@@ -56,16 +38,7 @@ class FormatStream:
         Engines trim stop tokens from the text (gpt-oss's ``<|call|>`` is one): an adapter that knows the
         engine did so feeds :attr:`Format.stop_marker` back before :meth:`finish`.
         """
-        if self._failed:
-            return False
-        try:
-            return self._machine.call_pending()
-        except Exception:  # pragma: no cover
-            return False
-
-    def _fail(self) -> None:
-        self._failed = True
-        logger.exception("dyn-plugins: %s parser failed; passing the rest of the output through as text", self._format)
+        return self._machine.safe_call_pending()
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from . import jsontext
-from .jsonstream import _STRING, _STRING_RUN, JsonTokens
+from .jsonstream import _STRING, JsonTokens
 from .jsontext import JsonScanner
 from .machine import WS, Machine
 from .tools import ToolIndex
@@ -240,7 +240,7 @@ class CallWalker(JsonTokens):
 
     def feed(self, text: str) -> None:
         # the common case, a piece of an argument string's content, passes straight through
-        if self.announced and self.in_args and self.mode == _STRING and not self.held and not self.is_key and _STRING_RUN.fullmatch(text):
+        if self.announced and self.in_args and self.mode == _STRING and not self.held and not self.is_key and text.isprintable() and '"' not in text and "\\" not in text:
             self.machine.preview_args(text)
             return
         super().feed(text)

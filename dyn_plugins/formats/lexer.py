@@ -20,7 +20,7 @@ Token = str | int
 class MarkerLexer:
     """Finds the given literal markers in a stream of text chunks, in linear time."""
 
-    __slots__ = ("markers", "_pattern", "_index", "_first", "first_re", "_prefixes", "_maxlen", "held")
+    __slots__ = ("markers", "_pattern", "_index", "_first", "first_re", "first_char", "_prefixes", "_maxlen", "held")
 
     def __init__(self, markers: Sequence[str]) -> None:
         if not markers or any(not m for m in markers):
@@ -34,6 +34,9 @@ class MarkerLexer:
         self._index = {m: i for i, m in enumerate(markers)}
         self._first = frozenset(m[0] for m in markers)
         self.first_re = re.compile("[" + "".join(re.escape(c) for c in sorted(self._first)) + "]")
+        #: the one character every marker starts with ("" if they differ): ``c not in text`` is a few
+        #: times cheaper than ``first_re.search`` on the common token, and every format has one
+        self.first_char = next(iter(self._first)) if len(self._first) == 1 else ""
         self._prefixes = frozenset(m[:k] for m in markers for k in range(1, len(m)))
         self._maxlen = max(len(m) for m in markers)
         self.held = ""
@@ -45,7 +48,7 @@ class MarkerLexer:
             self.held = ""
         if not text:
             return []
-        if self.first_re.search(text) is None:
+        if (self.first_char not in text) if self.first_char else (self.first_re.search(text) is None):
             return [text]
         out: list[Token] = []
         pos = 0

@@ -23,6 +23,7 @@ format decides: keep or drop) or the end of the message (drop it) follows.
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 from .jsonstream import close_json
@@ -31,6 +32,7 @@ from .lexer import MarkerLexer, Token
 from .tools import ToolIndex
 from .types import ArgsDelta, CallStart, Event, ReasoningDelta, TextDelta
 
+logger = logging.getLogger("dyn_plugins")
 
 
 class Machine:
@@ -41,6 +43,10 @@ class Machine:
 
     def __init__(self, tools: ToolIndex, markers: tuple[str, ...] | None = None) -> None:
         self.tools = tools
+        #: the format's name, for the failure log (set by Format.stream)
+        self.format_name = type(self).__name__
+        #: the machine raised once (a bug): the rest of the output passes through as text
+        self.failed = False
         self.lexer = MarkerLexer(markers or self.markers)
         self.events: list[Event] = []
         #: calls decided (the one-shot parse's count); formats read it, e.g. "text after the first call"
@@ -49,34 +55,66 @@ class Machine:
         self.live = False
         self._announced = 0  # call indices handed out (decided calls and previews)
         self._previews: list[_Preview] = []  # announced, not yet settled by call() / no_call()
+        #: the newest preview while its arguments stream (an object already opened): preview_args' fast path
+        self._open: _Preview | None = None
         self._at_start = True
         self._ws: list[str] = []
 
     # -- driver -----------------------------------------------------------------------------------
     def feed(self, text: str) -> list[Event]:
-        lexer = self.lexer
-        if text and not lexer.held and lexer.first_re.search(text) is None:
-            self.on_text(text)  # no marker can start here: the common token, without the lexer's list
-            out, self.events = self.events, []
-            return out
-        on_text = self.on_text
-        for tok in lexer.feed(text):
-            if type(tok) is str:
-                on_text(tok)
+        """One chunk in, its events out. Never raises into the engine: should the format code fail on
+        some input (a bug), this chunk and the rest of the output pass through as text, logged once."""
+        if self.failed:
+            return [TextDelta(text)] if text else []
+        try:
+            lexer = self.lexer
+            first = lexer.first_char
+            if text and not lexer.held and ((first not in text) if first else lexer.first_re.search(text) is None):
+                self.on_text(text)  # no marker can start here: the common token, without the lexer's list
             else:
-                self.on_marker(tok)
+                on_text = self.on_text
+                for tok in lexer.feed(text):
+                    if type(tok) is str:
+                        on_text(tok)
+                    else:
+                        self.on_marker(tok)
+        except Exception:
+            self._fail()
+            return [TextDelta(text)] if text else []
         out, self.events = self.events, []
         return out
 
     def finish(self) -> list[Event]:
-        for tok in self.lexer.finish():
-            self._dispatch(tok)
-        self.on_end()
-        while self._previews:
-            self.no_call()
-        self._ws.clear()
+        """End of the message: what is still held back, and the settling of open calls."""
+        if self.failed:
+            return []
+        try:
+            for tok in self.lexer.finish():
+                self._dispatch(tok)
+            self.on_end()
+            while self._previews:
+                self.no_call()
+            self._ws.clear()
+        except Exception:
+            self._fail()
+            return []
         out, self.events = self.events, []
         return out
+
+    def safe_call_pending(self) -> bool:
+        """:meth:`call_pending`, False once the machine failed or if it fails here."""
+        if self.failed:
+            return False
+        try:
+            return self.call_pending()
+        except Exception:
+            self._fail()
+            return False
+
+    def _fail(self) -> None:
+        self.failed = True
+        self.events = []
+        logger.exception("dyn-plugins: %s parser failed; passing the rest of the output through as text", self.format_name)
 
     def _dispatch(self, tok: Token) -> None:
         if type(tok) is str:
@@ -116,6 +154,8 @@ class Machine:
         self.ncalls += 1
         if self._previews:
             p = self._previews.pop(0)
+            if p is self._open:
+                self._open = None
             streamed = "".join(p.parts)
             if p.name == name and arguments.startswith(streamed) and _is_object(arguments):
                 if len(arguments) > len(streamed):
@@ -135,21 +175,25 @@ class Machine:
             idx = self._announced
             self._announced += 1
             self._previews.append(_Preview(idx, name))
+            self._open = None
             self.events.append(CallStart(idx, name))
 
     def preview_args(self, fragment: str) -> None:
         """Live mode: argument text of the newest preview that the final call is certain to start with."""
-        if fragment and self._previews:
-            p = self._previews[-1]
-            if p.parts and not p.closed:  # the common case
-                p.parts.append(fragment)
-                self.events.append(ArgsDelta(p.index, fragment))
-                return
-            if p.closed or not fragment.startswith("{"):
-                p.closed = True  # not an object: nothing streams; the final call closes the preview as {}
-                return
+        p = self._open
+        if p is not None and fragment:  # the common case: the preview's object is open
             p.parts.append(fragment)
             self.events.append(ArgsDelta(p.index, fragment))
+            return
+        if not fragment or not self._previews:
+            return
+        p = self._previews[-1]
+        if p.closed or p.parts or not fragment.startswith("{"):
+            p.closed = True  # not an object: nothing streams; the final call closes the preview as {}
+            return
+        p.parts.append(fragment)
+        self._open = p
+        self.events.append(ArgsDelta(p.index, fragment))
 
     def previewing(self) -> bool:
         """An announced call is waiting for its final decision."""
@@ -159,6 +203,8 @@ class Machine:
         """The block behind the oldest open preview gave no call: its arguments are closed as they are."""
         if self._previews:
             p = self._previews.pop(0)
+            if p is self._open:
+                self._open = None
             self._close_preview(p, "".join(p.parts))
 
     def _close_preview(self, p: _Preview, streamed: str) -> None:

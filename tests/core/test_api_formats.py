@@ -92,15 +92,16 @@ def test_stream_never_raises_into_the_engine(monkeypatch: pytest.MonkeyPatch, ca
     """A bug in a format machine degrades to passing text through, logged, never an exception."""
     stream = get_format("glm47").stream()
 
-    def boom(_text: str) -> list:
+    def boom(_text: str) -> None:
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(stream._machine, "feed", boom)
+    monkeypatch.setattr(stream._machine, "on_text", boom)
     with caplog.at_level("ERROR", logger="dyn_plugins"):
         assert [e.text for e in stream.feed("hello")] == ["hello"]
-        assert [e.text for e in stream.feed(" world")] == [" world"]
-        assert stream.finish() == []
-    assert "glm47 parser failed" in caplog.text
+        assert stream.failed
+        assert [e.text for e in stream.feed(" <tool_call>x")] == [" <tool_call>x"]
+        assert stream.finish() == [] and not stream.call_pending()
+    assert caplog.text.count("glm47 parser failed") == 1
 
 
 def test_harmony_reasoning_is_exposed_and_not_content() -> None:

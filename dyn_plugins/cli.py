@@ -350,7 +350,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
     request = _read_json(args.request)
     if args.url:
         try:
-            response = T.fetch(args.url, request, timeout=args.timeout)
+            response = T.fetch(args.url, request, timeout=args.timeout, token_ids=bool(args.tokenizer))
         except Exception as exc:  # noqa: BLE001 - a network error is a usage problem, reported plainly
             return _err(f"request to {args.url} failed: {exc}")
         if args.save:
@@ -468,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--save", metavar="FILE", help="with --url: save the response here")
     sp.add_argument("--timeout", type=float, default=120.0, help="with --url: seconds (default 120)")
     sp.add_argument("--parser", help="the server's --tool-call-parser / --dyn-tool-call-parser name")
-    sp.add_argument("--tokenizer", help="tokenizer.json (or its directory) to decode token_id:N logprob tokens")
+    sp.add_argument("--tokenizer", help="tokenizer.json (or its directory) to decode token_id:N logprob tokens; with --url the request asks for them (vLLM's return_tokens_as_token_ids)")
     sp.add_argument("--json", action="store_true", help="machine-readable report")
     sp.set_defaults(func=cmd_triage)
 

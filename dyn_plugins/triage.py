@@ -45,12 +45,26 @@ class Raw:
     warnings: list[str] = field(default_factory=list)
 
 
+#: end-of-turn tokens that a model generates and the logprobs report but that engines never detokenize into the
+#: text they parse (a stop token ends generation): one at the end of the logprobs is left out of the raw output
+END_OF_TURN = frozenset({"<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<｜end▁of▁sentence｜>", "<|endoftext|>", "<|end_of_text|>"})
+
+
+def _token_text(entry: dict[str, Any], decode_ids: Callable[[list[int]], bytes] | None) -> str:
+    """One logprob entry's text (a ``token_id:N`` through ``decode_ids`` when given)."""
+    token = entry.get("token") or ""
+    m = _TOKEN_ID.fullmatch(token)
+    if m and decode_ids is not None:
+        return decode_ids([int(m.group(1))]).decode("utf-8", errors="replace")
+    return token
+
+
 def rebuild_raw(content: Sequence[dict[str, Any]], decode_ids: Callable[[list[int]], bytes] | None = None) -> Raw:
     """Concatenate the generated tokens' bytes (multi-byte UTF-8 split across tokens joins back up).
 
-    Each entry uses ``bytes`` when present, else ``token``: ``token_id:N`` (vLLM's
-    ``return_tokens_as_token_ids``) is decoded through ``decode_ids`` (consecutive ids together), ``bytes:\\xNN``
-    is taken literally, anything else as UTF-8 text.
+    A ``token_id:N`` token (vLLM's ``return_tokens_as_token_ids``) is decoded through ``decode_ids`` when given
+    (consecutive ids together, as the server's detokenizer does); otherwise each entry uses ``bytes`` when present,
+    else ``token``: ``bytes:\\xNN`` taken literally, anything else as UTF-8 text.
     """
     buf = bytearray()
     raw = Raw("")
@@ -68,7 +82,7 @@ def rebuild_raw(content: Sequence[dict[str, Any]], decode_ids: Callable[[list[in
         data = entry.get("bytes")
         token = entry.get("token") or ""
         m = _TOKEN_ID.fullmatch(token)
-        if data is None and m and decode_ids is not None:
+        if m and decode_ids is not None:  # ids through the tokenizer: exact, even where bytes are empty
             pending_ids.append(int(m.group(1)))
             continue
         flush_ids()
@@ -232,6 +246,9 @@ def triage(
     finish = choice.get("finish_reason")
     notes: list[str] = []
     content_entries = ((choice.get("logprobs") or {}).get("content")) or []
+    if content_entries and finish != "length" and _token_text(content_entries[-1], decode_ids) in END_OF_TURN:
+        notes.append(f"the last token {_token_text(content_entries[-1], decode_ids)!r} ended the turn: the server does not parse it, neither do we")
+        content_entries = content_entries[:-1]
     if content_entries:
         raw = rebuild_raw(content_entries, decode_ids)
         notes += raw.warnings
@@ -316,13 +333,19 @@ def _ours(p: FormatParse) -> dict[str, Any]:
     return {"format": p.format, "content": p.normal_text, "tool_calls": _calls_json(p.calls), "problems": p.problems}
 
 
-def fetch(url: str, request: dict[str, Any], timeout: float = 120.0, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """POST ``request`` (with logprobs on and streaming off) to an OpenAI-compatible server; the JSON response."""
+def fetch(url: str, request: dict[str, Any], timeout: float = 120.0, headers: dict[str, str] | None = None, *, token_ids: bool = False) -> dict[str, Any]:
+    """POST ``request`` (with logprobs on and streaming off) to an OpenAI-compatible server; the JSON response.
+
+    ``token_ids``: also ask for the tokens as ids (vLLM's ``return_tokens_as_token_ids``), for decoding through
+    the model's tokenizer: exact where a token is part of a UTF-8 character, whose logprob ``bytes`` vLLM
+    reports empty (seen on a real server: the answer held U+FFFD, the bytes rebuilt nothing)."""
     if not re.search(r"/v\d+/chat/completions/?$", url):
         url = url.rstrip("/") + ("/chat/completions" if url.rstrip("/").endswith("/v1") else "/v1/chat/completions")
     body = dict(request)
     body["logprobs"] = True
     body["stream"] = False
+    if token_ids:
+        body["return_tokens_as_token_ids"] = True
     req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:

@@ -91,6 +91,16 @@ def test_triage_rebuild_raw_decodes_token_ids() -> None:
     assert (raw.text, raw.from_ids) == ("Zürich", 2)
 
 
+def test_triage_rebuild_raw_prefers_token_ids_over_empty_bytes() -> None:
+    """vLLM reports a token that is part of a UTF-8 character with empty ``bytes`` (seen on a real server):
+    decoded together with its neighbours the server's text comes back, U+FFFD included."""
+    vocab = {1: b"a", 2: b"\xe2", 3: b"b"}
+    entries = [{"token": f"token_id:{i}", "bytes": list(vocab[i]) if i != 2 else []} for i in (1, 2, 3)]
+    decode = lambda ids: b"".join(vocab[i] for i in ids).decode("utf-8", "replace").encode()  # noqa: E731
+    raw = rebuild_raw(entries, decode)
+    assert (raw.text, raw.from_ids, raw.from_bytes) == ("a\ufffdb", 3, 0)
+
+
 class _Server:
     """A tiny OpenAI-compatible endpoint on 127.0.0.1 answering one saved response and recording requests."""
 
@@ -139,6 +149,7 @@ def test_triage_url_sends_request_with_logprobs(server: _Server, tmp_path: Path,
     sent = server.requests[0]
     assert sent["path"] == "/v1/chat/completions"
     assert (sent["body"]["logprobs"], sent["body"]["stream"], sent["body"]["tools"]) == (True, False, case["request"]["tools"])
+    assert "return_tokens_as_token_ids" not in sent["body"]  # asked for only with --tokenizer (to decode them)
     assert json.loads(saved.read_text(encoding="utf-8")) == case["response"]
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from grammar_walk import TOOL_SETS, with_strict
-from live_calls import Answer, ask, offline, offline_stream, same_calls
+from live_calls import Answer, ask, offline, offline_stream, request_kwargs, same_calls
 
 pytestmark = pytest.mark.server
 
@@ -112,3 +112,28 @@ def test_tool_calls(server: Any, client: Any, tokenizer: Any, choice: str, stric
     record_property("answers", json.dumps(rows))
     cut = sum(r["finish"] == "length" for r in rows)
     assert cut <= MAX_LENGTH_SHARE * len(rows), f"{cut} of {len(rows)} answers cut at max_tokens: {rows}"
+
+
+def test_triage_of_the_live_server_finds_no_issue(server: Any, model_dir: Any, tmp_path: Any) -> None:
+    """The installed ``dyn-plugins triage --url`` (the user's command) against the live server: it sends the
+    request with logprobs, rebuilds the raw output from them, re-parses it and compares with the answer.
+    tool_choice required with strict tools (the grammar decides every call); answers cut at max_tokens are not
+    triaged (an unfinished call is the model's issue, by design of the verdicts)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = Path(sys.executable).with_name("dyn-plugins")
+    verdicts = []
+    for seed in SEEDS:
+        request = {k: v for k, v in request_kwargs(with_strict(TOOLS, True), "required", seed).items() if k != "extra_body"}
+        path = tmp_path / f"request-{seed}.json"
+        path.write_text(json.dumps(request))
+        cmd = [str(cli), "triage", "--url", server.base_url, "--request", str(path), "--parser", server.format, "--tokenizer", str(model_dir), "--json"]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        report = json.loads(done.stdout)
+        if report["finish_reason"] == "length":
+            continue
+        verdicts.append((seed, report["verdict"], done.returncode, report.get("summary")))
+    assert verdicts, "every triaged answer was cut at max_tokens"
+    assert all(v == "ok" and rc == 0 for _, v, rc, _ in verdicts), verdicts

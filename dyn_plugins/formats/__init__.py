@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 from .base import Format, FormatStream
 from .tools import ToolsArg
-from .types import ArgsDelta, CallStart, Event, ParseResult, ReasoningDelta, TextDelta, ToolCall, assemble
+from .fold import CallPiece, Chunk, assemble, fold
+from .types import ArgsDelta, CallStart, Event, ParseResult, ReasoningDelta, TextDelta, ToolCall
 
 FORMAT_NAMES: tuple[str, ...] = (
     "glm47",
@@ -64,7 +65,9 @@ __all__ = [
     "FORMAT_NAMES",
     "VARIANTS",
     "ArgsDelta",
+    "CallPiece",
     "CallStart",
+    "Chunk",
     "Event",
     "Format",
     "FormatStream",
@@ -73,6 +76,7 @@ __all__ = [
     "TextDelta",
     "ToolCall",
     "assemble",
+    "fold",
     "get_format",
     "parse_stream",
 ]

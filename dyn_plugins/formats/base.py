@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from .machine import Machine
 from .tools import ToolIndex, ToolsArg
-from .types import Event, ParseResult, TextDelta, assemble
+from .fold import assemble
+from .types import Event, ParseResult, TextDelta
 
 logger = logging.getLogger("dyn_plugins")
 

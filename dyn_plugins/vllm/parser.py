@@ -29,7 +29,8 @@ from typing import Any, ClassVar
 
 from .. import streaming_mode
 from ..formats import FORMAT_NAMES, VARIANTS, get_format
-from ..formats.types import ArgsDelta, CallStart, Event, ReasoningDelta, TextDelta
+from ..formats.fold import fold
+from ..formats.types import Event
 from . import compat, parser_class_name, structural_tags
 
 logger = logging.getLogger("vllm.dyn_plugins")
@@ -156,49 +157,30 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
         return self._to_delta(self._stream.finish())
 
     def _to_delta(self, events: list[Event]) -> Any:
-        content: list[str] = []
-        reasoning: list[str] = []
-        calls: dict[int, Any] = {}
-        for ev in events:
-            if isinstance(ev, TextDelta):
-                content.append(ev.text)
-            elif isinstance(ev, ReasoningDelta):
-                reasoning.append(ev.text)
-            elif isinstance(ev, CallStart):
-                self.current_tool_id = ev.index
-                self.current_tool_name_sent = True
-                while len(self.prev_tool_call_arr) <= ev.index:
-                    self.prev_tool_call_arr.append({})
-                    self.streamed_args_for_tool.append("")
-                self.prev_tool_call_arr[ev.index] = {"name": ev.name, "arguments": ""}
-                calls[ev.index] = compat.DeltaToolCall(
-                    index=ev.index,
-                    id=compat.make_tool_call_id(),
-                    type="function",
-                    function=compat.DeltaFunctionCall(name=ev.name, arguments=""),
-                )
-            elif isinstance(ev, ArgsDelta):
-                if ev.index >= len(self.prev_tool_call_arr):  # cannot happen: a CallStart comes first
-                    continue
-                self.streamed_args_for_tool[ev.index] += ev.fragment
-                self.prev_tool_call_arr[ev.index]["arguments"] = self.streamed_args_for_tool[ev.index]
-                call = calls.get(ev.index)
-                if call is None:
-                    call = calls[ev.index] = compat.DeltaToolCall(
-                        index=ev.index, function=compat.DeltaFunctionCall(arguments="")
-                    )
-                call.function.arguments = (call.function.arguments or "") + ev.fragment
-        if not (content or reasoning or calls):
+        chunk = fold(events, self.prev_tool_call_arr, self.streamed_args_for_tool, per_call=True)
+        if chunk.started >= 0:
+            self.current_tool_id = chunk.started
+            self.current_tool_name_sent = True
+        if chunk.text is None and chunk.reasoning is None and not chunk.calls:
             return None
         kwargs: dict[str, Any] = {}
-        if content:
-            kwargs["content"] = "".join(content)
-        if reasoning:
-            kwargs[compat.REASONING_FIELD] = "".join(reasoning)
-        if calls:
-            kwargs["tool_calls"] = [calls[i] for i in sorted(calls)]
+        if chunk.text is not None:
+            kwargs["content"] = chunk.text
+        if chunk.reasoning is not None:
+            kwargs[compat.REASONING_FIELD] = chunk.reasoning
+        if chunk.calls:
+            kwargs["tool_calls"] = [
+                compat.DeltaToolCall(
+                    index=p.index,
+                    id=compat.make_tool_call_id(),
+                    type="function",
+                    function=compat.DeltaFunctionCall(name=p.name, arguments=p.arguments),
+                )
+                if p.name is not None
+                else compat.DeltaToolCall(index=p.index, function=compat.DeltaFunctionCall(arguments=p.arguments))
+                for p in chunk.calls
+            ]
         return compat.DeltaMessage(**kwargs)
-
 
 def _class_attrs(fmt: str, known_tags: frozenset[str]) -> dict[str, Any]:
     attrs: dict[str, Any] = {"format_name": fmt, "__module__": __name__}

@@ -5,7 +5,7 @@ The engine adapters only translate a :class:`Chunk` into their own objects (vLLM
 ``CallStart`` as soon as its name is certain, followed by ``ArgsDelta`` fragments it can vouch for, and the final
 decision adds the rest of the arguments (or closes them) as more ``ArgsDelta`` on the same index; buffered mode
 gives one ``CallStart`` and one ``ArgsDelta`` per call. An ``ArgsDelta`` always follows its call's ``CallStart``.
-Runs once per token: no per-event work beyond the piece it returns.
+Runs once per token: a one-event chunk of text takes a fast path; no per-event work beyond the piece it returns.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ class CallPiece:
         self.arguments = arguments
 
 
+_NO_PIECES: tuple[CallPiece, ...] = ()
+
+
 class Chunk:
     """One chunk's events, folded. ``text`` / ``reasoning`` are None when the chunk had no such event.
 
@@ -34,7 +37,7 @@ class Chunk:
 
     __slots__ = ("text", "reasoning", "calls", "started")
 
-    def __init__(self, text: str | None, reasoning: str | None, calls: list[CallPiece], started: int) -> None:
+    def __init__(self, text: str | None, reasoning: str | None, calls: Sequence[CallPiece], started: int) -> None:
         self.text = text
         self.reasoning = reasoning
         self.calls = calls
@@ -47,11 +50,19 @@ def fold(events: Sequence[Event], calls: list[dict[str, Any]], streamed: list[st
     ``calls[i]`` is ``{"name": ..., "arguments": <text streamed so far>}`` and ``streamed[i]`` the same text: the
     shape both engines keep (``prev_tool_call_arr`` / ``streamed_args_for_tool``), so their end-of-stream
     "unstreamed arguments" checks add nothing. ``per_call``: one piece per call index, in index order (vLLM's
-    delta); otherwise one piece per call event, in event order (SGLang's items)."""
+    delta), its fragments joined once (a whole stream folds in linear time); otherwise one piece per call event,
+    in event order (SGLang's items)."""
+    if len(events) == 1:  # the common chunk: one token, one event
+        ev = events[0]
+        kind = type(ev)
+        if kind is TextDelta:
+            return Chunk(ev.text, None, _NO_PIECES, -1)
+        if kind is ReasoningDelta:
+            return Chunk(None, ev.text, _NO_PIECES, -1)
     text: list[str] | None = None
     reasoning: list[str] | None = None
     pieces: list[CallPiece] = []
-    by_index: dict[int, CallPiece] | None = {} if per_call else None
+    by_index: dict[int, tuple[str | None, list[str]]] | None = {} if per_call else None
     started = -1
     for ev in events:
         kind = type(ev)
@@ -71,28 +82,32 @@ def fold(events: Sequence[Event], calls: list[dict[str, Any]], streamed: list[st
                 calls.append({})
                 streamed.append("")
             calls[i] = {"name": ev.name, "arguments": ""}
-            piece = CallPiece(i, ev.name, "")
             if by_index is None:
-                pieces.append(piece)
+                pieces.append(CallPiece(i, ev.name, ""))
             else:
-                by_index[i] = piece
+                by_index[i] = (ev.name, [])
         else:  # ArgsDelta
             i = ev.index
             if i >= len(calls):  # cannot happen: its CallStart comes first
                 continue
-            fragment = ev.fragment
-            streamed[i] += fragment
-            calls[i]["arguments"] = streamed[i]
             if by_index is None:
-                pieces.append(CallPiece(i, None, fragment))
+                streamed[i] += ev.fragment
+                calls[i]["arguments"] = streamed[i]
+                pieces.append(CallPiece(i, None, ev.fragment))
             else:
-                piece = by_index.get(i)
-                if piece is None:
-                    by_index[i] = CallPiece(i, None, fragment)
+                entry = by_index.get(i)
+                if entry is None:
+                    by_index[i] = (None, [ev.fragment])
                 else:
-                    piece.arguments += fragment
+                    entry[1].append(ev.fragment)
     if by_index:
-        pieces = [by_index[i] for i in sorted(by_index)]
+        for i in sorted(by_index):
+            name, parts = by_index[i]
+            arguments = "".join(parts)
+            if parts:
+                streamed[i] += arguments
+                calls[i]["arguments"] = streamed[i]
+            pieces.append(CallPiece(i, name, arguments))
     return Chunk(
         None if text is None else "".join(text),
         None if reasoning is None else "".join(reasoning),

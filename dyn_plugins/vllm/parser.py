@@ -24,14 +24,15 @@ Streaming contract with vLLM 0.31 / 0.32 (``vllm/parser/abstract_parser.py``):
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from .. import streaming_mode
-from ..formats import FORMAT_NAMES, VARIANTS, get_format
+from ..formats import ALL_FORMAT_NAMES, get_format
 from ..formats.fold import fold
 from ..formats.types import Event
-from . import compat, parser_class_name, structural_tags
+from . import compat, parser_class_name, plugin, structural_tags
 
 logger = logging.getLogger("vllm.dyn_plugins")
 
@@ -51,13 +52,16 @@ VLLM_TAG_MODELS: dict[str, str] = {
 #: ``--tool-strict-level`` always wins (0.33: even ``auto`` overrides this default).
 FUNCTION_STRICT: frozenset[str] = frozenset({"glm47"})
 
-_special_cache: dict[int, frozenset[str]] = {}
+#: tokenizer -> its special-token strings; weak keys: an entry goes with its tokenizer (ids are reused)
+_special_cache: weakref.WeakKeyDictionary[Any, frozenset[str]] = weakref.WeakKeyDictionary()
 
 
 def _special_tokens(tokenizer: Any) -> frozenset[str]:
     """Strings the tokenizer treats as special (stripped by ``skip_special_tokens=True``); cached per tokenizer."""
-    key = id(tokenizer)
-    cached = _special_cache.get(key)
+    try:
+        cached = _special_cache.get(tokenizer)
+    except TypeError:  # not weakly referenceable / not hashable: computed every time
+        cached = None
     if cached is not None:
         return cached
     found: set[str] = set()
@@ -71,7 +75,10 @@ def _special_tokens(tokenizer: Any) -> frozenset[str]:
     except Exception:  # noqa: BLE001
         pass
     result = frozenset(found)
-    _special_cache[key] = result
+    try:
+        _special_cache[tokenizer] = result
+    except TypeError:
+        pass
     return result
 
 
@@ -215,25 +222,21 @@ def make_parser_class(fmt: str, known_tags: frozenset[str] | None = None) -> typ
 
 def _build_all() -> dict[str, type]:
     known = compat.structural_tag_models()
-    out: dict[str, type] = {}
-    for fmt in (*FORMAT_NAMES, *VARIANTS):
-        cls = make_parser_class(fmt, known)
-        out[fmt] = cls
-        globals()[cls.__name__] = cls
-    return out
+    return {fmt: make_parser_class(fmt, known) for fmt in ALL_FORMAT_NAMES}
 
 
-#: format name -> parser class (also module attributes, which is what lazy registration imports).
+#: format name -> parser class
 PARSERS: dict[str, type] = _build_all()
+_BY_CLASS_NAME: dict[str, type] = {cls.__name__: cls for cls in PARSERS.values()}
 
 
-def _flush_registration_log() -> None:
-    try:
-        from .plugin import flush_pending
-
-        flush_pending()
-    except Exception:  # noqa: BLE001 - logging only
-        pass
-
-
-_flush_registration_log()
+def __getattr__(name: str) -> type:
+    """The parser classes as module attributes (``DynGlm47ToolParser``, ...): what vLLM's lazy registration
+    (module path + class name) looks up. The first lookup is also when vLLM has configured its logging (it
+    validates ``--tool-call-parser`` after loading plugins), so the registration lines
+    :func:`.plugin.flush_pending` held back are emitted then."""
+    cls = _BY_CLASS_NAME.get(name)
+    if cls is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    plugin.flush_pending()
+    return cls

@@ -33,6 +33,9 @@ VARIANTS: dict[str, tuple[str, str]] = {
     "qwen3": ("qwen3", "FORMAT"),
 }
 
+#: every name :func:`get_format` accepts: the seven public formats, then the variants
+ALL_FORMAT_NAMES: tuple[str, ...] = (*FORMAT_NAMES, *VARIANTS)
+
 _cache: dict[str, Format] = {}
 
 
@@ -62,6 +65,7 @@ def parse_stream(name: str, chunks: Iterable[str], tools: ToolsArg = None, *, bu
 
 
 __all__ = [
+    "ALL_FORMAT_NAMES",
     "FORMAT_NAMES",
     "VARIANTS",
     "ArgsDelta",

@@ -21,10 +21,10 @@ class FormatStream:
     degrades to passing the remaining raw text through as normal text, and logs once.
     """
 
-    __slots__ = ("_machine", "_failed", "_format")
+    __slots__ = ("_machine", "_failed", "_format_name")
 
     def __init__(self, fmt: Format, machine: Machine) -> None:
-        self._format = fmt.name
+        self._format_name = fmt.name
         self._machine = machine
         self._failed = False
 
@@ -66,7 +66,7 @@ class FormatStream:
 
     def _fail(self) -> None:
         self._failed = True
-        logger.exception("dyn-plugins: %s parser failed; passing the rest of the output through as text", self._format)
+        logger.exception("dyn-plugins: %s parser failed; passing the rest of the output through as text", self._format_name)
 
 
 @dataclass(frozen=True)

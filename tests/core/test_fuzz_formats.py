@@ -6,7 +6,7 @@ realistic outputs (truncation at every position), corrupted JSON payloads, deep 
 surrogates and invalid UTF-8 decoded to text, each input streamed in a random chunking.
 
 "No failure" is checked on the machine, not on the stream (which swallows exceptions and passes the
-rest through as text): ``FormatStream._failed`` must stay False and the ``dyn_plugins`` logger must
+rest through as text): ``FormatStream.failed`` must stay False and the ``dyn_plugins`` logger must
 log no error. Scale with ``DYN_PLUGINS_FUZZ_SCALE`` (default 3 = the CI budget; each input runs buffered and live: see the count printed
 at the end and DEVELOPERS.md ## Benchmark). The seed rotates every hour (default: UTC ``YYYYMMDDHH``),
 so the generated families (soup, corrupted JSON, broken UTF-8, prose) are new inputs on every run and

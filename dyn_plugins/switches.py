@@ -7,7 +7,7 @@ surrounding spaces are stripped and case is ignored; unset and empty are the sam
 * a list (``DYN_PLUGINS_PREFER_ENGINE``, :func:`dyn_plugins.names.prefer_engine`): comma-separated, each name
   stripped, empty names dropped: :func:`name_list`;
 * ``DYN_PLUGINS_NO_HOOK``: a flag. Surrounding spaces and case are ignored; unset, empty, ``0``, ``false`` and
-  ``no`` mean off, anything else on. The ``.pth`` line (:mod:`dyn_plugins._build`) is generated from
+  ``no`` mean off, anything else on. The ``.pth`` line (``build_pth.py``, build-time) is generated from
   :data:`FLAG_OFF`, so it applies the same rule before importing anything.
 * The engines' plugin allow-lists, read exactly as the engine reads them (so the import hook and
   ``dyn-plugins doctor`` say "excluded" exactly when the engine skips our entry point):

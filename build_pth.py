@@ -1,4 +1,5 @@
-"""Build-time only: a setuptools ``build_py`` that also writes ``dyn_plugins.pth`` at the wheel's root.
+"""Build-time only (not part of the wheel): a setuptools ``build_py`` that also writes ``dyn_plugins.pth`` at the
+wheel's root.
 
 Wired in pyproject.toml (``[tool.setuptools.cmdclass]``). Files at the root of a wheel's purelib land in
 site-packages, where Python's ``site`` module runs the ``.pth`` line at every interpreter start: it
@@ -16,9 +17,9 @@ from setuptools.command.build_py import build_py
 
 
 def _switches():  # type: ignore[no-untyped-def]
-    """:mod:`dyn_plugins.switches`, loaded from its file: setuptools loads this module on its own, without the
-    package (so no relative import), and the flag rule must be spelled only there."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "switches.py")
+    """:mod:`dyn_plugins.switches`, loaded from its file: the package is not importable while it is being
+    built, and the flag rule must be spelled only there."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dyn_plugins", "switches.py")
     spec = importlib.util.spec_from_file_location("_dyn_plugins_build_switches", path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]

@@ -12,16 +12,18 @@ registration in :mod:`dyn_plugins.sglang.plugin` / :mod:`dyn_plugins.vllm.plugin
 finder removes itself once all of them have been seen. Nothing here ever raises: failures are logged and the import goes on.
 
 ``DYN_PLUGINS_NO_HOOK=1`` disables it (checked before anything else); so does an engine plugin allow-list
-(``VLLM_PLUGINS`` / ``SGLANG_PLUGINS``) that does not name ``dyn_plugins``. The module name
+(``VLLM_PLUGINS`` / ``SGLANG_PLUGINS``) that does not name ``dyn_plugins`` (both read by :mod:`.switches`). The module name
 ``dyn_plugins._hook`` is stable: other tools (the Dynamo helper) rely on it.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
-DISABLE_ENV = "DYN_PLUGINS_NO_HOOK"
+from . import switches
+from .vllm import REASONING_REGISTRY, TOOL_PARSER_REGISTRIES  # vLLM-free: module names only
+
+DISABLE_ENV = switches.NO_HOOK
 
 #: Engine module -> (our plugin module, registration function in it) run right after the engine module loads.
 WATCHED: dict[str, tuple[str, str]] = {
@@ -30,24 +32,15 @@ WATCHED: dict[str, tuple[str, str]] = {
     "sglang.srt.parser.reasoning_parser_names": ("dyn_plugins.sglang.plugin", "register_reasoning_names"),
     "sglang.srt.parser.reasoning_parser": ("dyn_plugins.sglang.plugin", "register_reasoning_parsers"),
     # vLLM: processes that look parsers up without loading vLLM's plugins (Dynamo's vLLM frontend path).
-    "vllm.tool_parsers": ("dyn_plugins.vllm.plugin", "hook_tool_parsers"),
-    "vllm.entrypoints.openai.tool_parsers": ("dyn_plugins.vllm.plugin", "hook_tool_parsers"),
-    "vllm.reasoning": ("dyn_plugins.vllm.plugin", "hook_reasoning_parsers"),
+    **{path: ("dyn_plugins.vllm.plugin", "hook_tool_parsers") for path in TOOL_PARSER_REGISTRIES},
+    REASONING_REGISTRY: ("dyn_plugins.vllm.plugin", "hook_reasoning_parsers"),
 }
 
 
-def _disabled() -> bool:
-    return os.environ.get(DISABLE_ENV, "").strip().lower() not in ("", "0", "false", "no")
-
-
 def _filtered_out(module_name: str) -> bool:
-    """The engine's own plugin allow-list excludes us: ``VLLM_PLUGINS`` (set, even empty, is a list) as vLLM
-    reads it; ``SGLANG_PLUGINS`` (non-empty) as SGLang reads it. The hook then stays out of the way too."""
-    if module_name.startswith("vllm."):
-        raw = os.environ.get("VLLM_PLUGINS")
-        return raw is not None and "dyn_plugins" not in raw.split(",")
-    raw = os.environ.get("SGLANG_PLUGINS", "")
-    return bool(raw.strip()) and "dyn_plugins" not in {x.strip() for x in raw.split(",")}
+    """The engine's own plugin allow-list excludes us (read as the engine reads it: :mod:`.switches`); the hook
+    then stays out of the way too."""
+    return not switches.allowed("vllm" if module_name.startswith("vllm.") else "sglang")
 
 
 def _after(module_name: str) -> None:
@@ -112,7 +105,7 @@ class _Finder:
 
 def install() -> _Finder | None:
     """Install the finder (once per interpreter); also registers right away for modules already imported."""
-    if _disabled():
+    if switches.hook_disabled():
         return None
     for finder in sys.meta_path:
         if isinstance(finder, _Finder) or type(finder).__name__ == "_Finder" and getattr(finder, "pending", None) is not None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import names as N
+from . import switches
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -211,8 +212,8 @@ class _Doctor:
 
 
 ENTRY_POINTS = {
-    "vllm": ("vllm.general_plugins", "dyn_plugins", "dyn_plugins.vllm.plugin:register", "VLLM_PLUGINS"),
-    "sglang": ("sglang.srt.plugins", "dyn_plugins", "dyn_plugins.sglang.plugin:register", "SGLANG_PLUGINS"),
+    "vllm": ("vllm.general_plugins", switches.ENTRY_POINT_NAME, "dyn_plugins.vllm.plugin:register"),
+    "sglang": ("sglang.srt.plugins", switches.ENTRY_POINT_NAME, "dyn_plugins.sglang.plugin:register"),
 }
 REINSTALL = (
     "reinstall the wheel: pip install --force-reinstall --no-deps dist/dyn_plugins-*.whl (build it in the repository "
@@ -221,14 +222,13 @@ REINSTALL = (
 
 
 def hook_status() -> dict[str, Any]:
-    """The SGLang import hook: shipped? its .pth installed? disabled by env? loaded in this process?"""
+    """The import hook (SGLang and vLLM registries): shipped? its .pth installed? disabled by env? loaded in this process?"""
     import site
 
     shipped = importlib.util.find_spec("dyn_plugins._hook") is not None
     dirs = [*site.getsitepackages(), site.getusersitepackages(), *sys.path]
     pth = next((str(Path(d) / "dyn_plugins.pth") for d in dirs if d and (Path(d) / "dyn_plugins.pth").is_file()), None)
-    env = os.environ.get("DYN_PLUGINS_NO_HOOK", "")
-    disabled = env.strip().lower() not in ("", "0", "false", "no")
+    disabled = switches.hook_disabled()
     loaded = "dyn_plugins._hook" in sys.modules
     return {"shipped": shipped, "pth": pth, "disabled": disabled, "loaded": loaded, "active": bool(pth) and loaded and not disabled}
 
@@ -277,7 +277,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     # entry points
     eps = importlib.metadata.entry_points()
-    for eng, (group, name, value, filter_env) in ENTRY_POINTS.items():
+    for eng, (group, name, value) in ENTRY_POINTS.items():
         found = [ep for ep in eps.select(group=group) if ep.name == name]
         if not found:
             (d.fail if eng in installed else d.warn)(f"entry point {group}: {name} not visible", REINSTALL)
@@ -285,8 +285,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             d.fail(f"entry point {group}: {name} = {found[0].value} (expected {value})", REINSTALL)
         else:
             d.ok(f"entry point {group}: {name} = {value}")
+        filter_env = switches.ALLOW_LIST_ENV[eng]
         flt = os.environ.get(filter_env)
-        if flt is not None and name not in [p.strip() for p in flt.split(",")]:
+        if not switches.allowed(eng):
             (d.fail if eng in installed else d.warn)(f"${filter_env}={flt!r} filters out the dyn_plugins plugin", f"add dyn_plugins to {filter_env} or unset it")
     if not [ep for ep in eps.select(group="console_scripts") if ep.name == "dyn-plugins"]:
         d.warn("console script dyn-plugins not registered", REINSTALL)
@@ -317,7 +318,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if not hook["shipped"]:
         d.info("import hook (dyn_plugins._hook) not shipped in this build")
     elif hook["disabled"]:
-        msg = "import hook disabled by DYN_PLUGINS_NO_HOOK: Dynamo's SGLang fallback and --tokenizer-worker-num > 1 will not see Dynamo names"
+        msg = "import hook disabled by DYN_PLUGINS_NO_HOOK: Dynamo's SGLang and vLLM fallback processors and SGLang's --tokenizer-worker-num > 1 workers will not see Dynamo names"
         (d.warn(msg, "unset DYN_PLUGINS_NO_HOOK") if "sglang" in installed else d.info(msg))
     elif hook["active"]:
         d.ok(f"import hook active ({hook['pth']})")

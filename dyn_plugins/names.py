@@ -6,16 +6,17 @@ parsers across versions: the first one the installed engine has wins). Both adap
 resolve names through :func:`resolve`; a name nobody can serve is an error listing what is
 available, never a silent fallback to another format.
 
-Sources: Dynamo 1.6.1's registries, vLLM 0.31-0.33 and SGLang 0.5.21-0.5.23 registries (see
-``shared/research/dynamo-fallback.md``) and Dynamo's docs.
+Sources: Dynamo 1.6.1's registries, vLLM 0.31-0.33 and SGLang 0.5.21-0.5.23 registries (snapshots in
+:data:`ENGINE_REGISTRIES`, checked by ``tests/cli/test_names_table.py``) and Dynamo's docs.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Literal
+
+from . import switches
 
 Engine = Literal["vllm", "sglang"]
 Kind = Literal["tool", "reasoning"]
@@ -61,7 +62,7 @@ def _r(dynamo: str, *, aliases: tuple[str, ...] = (), vllm: tuple[str, ...] = ()
 # installed engine registers wins. Checked against the registries in ENGINE_REGISTRIES below.
 TOOL_PARSERS: tuple[ParserName, ...] = (
     # Dynamo formats: ours in both engines (the engine's same-name or same-format parser behaves
-    # differently: see formats/README.md and tests/fixtures/deviations.json).
+    # differently: see docs/formats.md section 11 and tests/fixtures/deviations.json).
     _t("glm47", ours="glm47", vllm=("glm47",), sglang=("glm47",), note="GLM-4.5/4.7 <arg_key>/<arg_value> XML"),
     _t("jamba", ours="jamba", vllm=("jamba",), note="AI21 Jamba <tool_calls>[...]</tool_calls>"),
     _t("nemotron_deci", ours="nemotron_deci", note="Llama-Nemotron <TOOLCALL>[...]</TOOLCALL>"),
@@ -216,8 +217,7 @@ class UnknownParserError(KeyError):
 
 def prefer_engine(name: str) -> bool:
     """True if the user asked (via $DYN_PLUGINS_PREFER_ENGINE) to keep the engine's own parser."""
-    raw = os.environ.get(PREFER_ENGINE_ENV, "")
-    wanted = {p.strip() for p in raw.split(",") if p.strip()}
+    wanted = switches.name_list(PREFER_ENGINE_ENV)
     return "all" in wanted or name in wanted
 
 
@@ -257,23 +257,18 @@ def resolve_all(engine: Engine, available: Collection[str], kind: Kind = "tool")
             yield resolve(name, engine, available, kind)
 
 
-def servable(engine: Engine, available: Collection[str], kind: Kind = "tool") -> list[str]:
-    """Every name ``--tool-call-parser`` / ``--reasoning-parser`` accepts with dyn-plugins loaded, sorted."""
-    return sorted({n for n in all_names(kind) if resolve(n, engine, available, kind).ok} | set(available))
-
-
 def our_format(name: str) -> str:
     """The dyn-plugins format serving Dynamo tool-call name ``name`` outside any engine (the CLI's ``--format``).
 
     Accepts our format names, the ``deepseek_v4`` variant and every Dynamo name/alias that we implement.
     A Dynamo name only an engine serves, or an unknown name, raises :class:`UnknownParserError` saying so.
     """
-    from .formats import FORMAT_NAMES, VARIANTS
+    from .formats import ALL_FORMAT_NAMES
 
-    if name in FORMAT_NAMES or name in VARIANTS:
+    if name in ALL_FORMAT_NAMES:
         return name
     row = lookup(name, "tool")
-    ours = sorted({*FORMAT_NAMES, *VARIANTS} | {n for r in TOOL_PARSERS if (r.ours or r.fallback_ours) for n in r.names})
+    ours = sorted(set(ALL_FORMAT_NAMES) | {n for r in TOOL_PARSERS if (r.ours or r.fallback_ours) for n in r.names})
     if row is not None and (row.ours or row.fallback_ours):
         return row.ours or row.fallback_ours  # type: ignore[return-value]
     if row is not None:

@@ -144,30 +144,3 @@ def samples(fmt: str | None = None) -> list[Sample]:
 
 def sample(fmt: str, scenario: str) -> Sample:
     return Sample(fmt, scenario, _RAW[fmt].get(scenario, _PLAIN))
-
-
-def distinct_streams(count: int, seed: int, prefix: str = "stream") -> list[tuple[str, str, list[str]]]:
-    """``count`` distinct ``(format, text, chunks)`` over every format's samples, cut into seeded 1-5 character chunks.
-
-    Why: concurrency checks need many simultaneous responses that differ from one another (own city, own
-    prose), so a stream that picked up another's state gives a visibly wrong result.
-    """
-    import random
-
-    from .formats import FORMAT_NAMES
-
-    rng = random.Random(seed)
-    pool = [s for s in samples() if s.format in FORMAT_NAMES]
-    out: list[tuple[str, str, list[str]]] = []
-    for i in range(count):
-        s = pool[i % len(pool)]
-        text = s.text.replace("Paris", f"Paris-{i}").replace("Tokyo", f"Tokyo-{i}")
-        if s.format != "harmony":
-            text = f"{prefix} {i} says: " + text
-        chunks, pos = [], 0
-        while pos < len(text):
-            n = rng.randint(1, 5)
-            chunks.append(text[pos : pos + n])
-            pos += n
-        out.append((s.format, text, chunks))
-    return out

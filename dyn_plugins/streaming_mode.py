@@ -9,7 +9,8 @@ engine adapters when a response starts streaming; logged once per process.
 from __future__ import annotations
 
 import logging
-import os
+
+from . import switches
 
 ENV = "DYN_PLUGINS_TOOL_STREAMING"
 CHOICES = ("live", "buffered")
@@ -21,7 +22,7 @@ _logged: set[str] = set()
 def buffered() -> bool:
     """True when ``DYN_PLUGINS_TOOL_STREAMING=buffered``; an unknown value is logged (with the valid
     choices) and treated as ``live``."""
-    raw = os.environ.get(ENV, "").strip().lower()
+    raw = switches.word(ENV)
     mode = raw or "live"
     if mode not in CHOICES:
         if raw not in _logged:

@@ -26,6 +26,8 @@ from importlib import metadata
 from typing import Any, Literal
 
 from .formats import get_format
+from .formats import glm47 as _glm47
+from .formats.tools import tool_spec
 
 ArgStyle = Literal["json", "glm", "dsml"]
 #: xgrammar ``JSONSchemaFormat.style`` per argument style
@@ -46,6 +48,9 @@ class Layout:
     def begin_for(self, name: str) -> str:
         return self.call_begin.replace("{name}", name)
 
+
+#: GLM's argument markers as its format spells them: key open, key close, value open, value close
+GLM_ARG: tuple[str, str, str, str] = tuple(_glm47.MARKERS[i] for i in (_glm47.AK, _glm47.AKE, _glm47.AV, _glm47.AVE))  # type: ignore[assignment]
 
 _JSON_ENVELOPE = '{"name": "{name}", "arguments": '
 _DS = "｜"  # fullwidth vertical bar used by DeepSeek's special tokens
@@ -74,12 +79,12 @@ LAYOUTS["deepseek_v4"] = Layout(
 
 
 def tool_fields(tool: Any) -> tuple[str, dict[str, Any], bool]:
-    """(name, parameters schema, strict) of an OpenAI tool dict, or an engine's tool object."""
-    if isinstance(tool, dict):
-        fn = tool.get("function", tool)
-        return fn["name"], fn.get("parameters") or {}, bool(fn.get("strict"))
-    fn = getattr(tool, "function", tool)
-    return fn.name, getattr(fn, "parameters", None) or {}, bool(getattr(fn, "strict", False))
+    """(name, parameters schema or ``{}``, strict) of a tool (:func:`~.formats.tools.tool_spec`); a grammar needs
+    the name, so a tool without one is a ValueError."""
+    name, params, strict = tool_spec(tool)
+    if not isinstance(name, str):
+        raise ValueError(f"tool without a name: {tool!r}")
+    return name, params or {}, strict
 
 
 #: the first xgrammar whose structural tags honour ``excludes`` (0.2.7, SGLang 0.5.23's and vLLM 0.31's pin,
@@ -131,8 +136,8 @@ def _glm_args(fmt: str, params: dict[str, Any], strict: bool) -> dict[str, Any]:
 
     def pair(key: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
         return {"type": "sequence", "elements": [
-            {"type": "const_string", "value": "<arg_key>"}, key, {"type": "const_string", "value": "</arg_key><arg_value>"},
-            value, {"type": "const_string", "value": "</arg_value>"},
+            {"type": "const_string", "value": GLM_ARG[0]}, key, {"type": "const_string", "value": GLM_ARG[1] + GLM_ARG[2]},
+            value, {"type": "const_string", "value": GLM_ARG[3]},
         ]}  # fmt: skip
 
     def const(k: str) -> dict[str, Any]:

@@ -24,11 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .formats import FORMAT_NAMES, VARIANTS, get_format
+from .formats import ALL_FORMAT_NAMES, get_format
+from .formats.tools import tool_spec
 from .names import TOOL_PARSERS, UnknownParserError, lookup, our_format
 
-#: formats tried when looking for "another parser that parses it" (ours; deepseek_v4 is the DSML variant)
-ALL_FORMATS: tuple[str, ...] = (*FORMAT_NAMES, *VARIANTS)
 _TOKEN_ID = re.compile(r"token_id:(\d+)")
 _BYTES_TOKEN = re.compile(r"bytes:((?:\\x[0-9a-fA-F]{2})+)")
 
@@ -133,9 +132,9 @@ def _args(raw: Any) -> tuple[Any, bool]:
 def tool_names(request: dict[str, Any]) -> set[str]:
     out: set[str] = set()
     for tool in request.get("tools") or []:
-        fn = tool.get("function", tool) if isinstance(tool, dict) else {}
-        if isinstance(fn, dict) and fn.get("name"):
-            out.add(fn["name"])
+        name = tool_spec(tool)[0] if isinstance(tool, dict) else None
+        if isinstance(name, str) and name:
+            out.add(name)
     return out
 
 
@@ -186,7 +185,7 @@ def dynamo_names_for(fmt: str) -> list[str]:
 def leaked_markers(content: str) -> list[str]:
     """Format markers (special tokens and call triggers) found in ``content``."""
     found: dict[str, None] = {}
-    for name in ALL_FORMATS:
+    for name in ALL_FORMAT_NAMES:  # "another parser that parses it": ours, variants included
         fmt = get_format(name)
         for m in (*fmt.special_markers, *fmt.triggers):
             if len(m) > 1 and m in content:
@@ -268,7 +267,7 @@ def triage(
         except UnknownParserError as exc:
             row = lookup(parser, "tool")
             notes.append(f"cannot re-parse with {parser!r}: {exc}" if row is None else f"{parser!r} is an engine parser; re-parsed with our formats only")
-    parses = {f: parse_with(f, text, request) for f in ALL_FORMATS}
+    parses = {f: parse_with(f, text, request) for f in ALL_FORMAT_NAMES}
     valid_others = [f for f, p in parses.items() if p.valid and f != fmt]
     # the default format reads any bare JSON object: suggest it only when nothing more specific parses
     specific = [f for f in valid_others if f != "default"] or valid_others

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 from .base import Format, FormatStream
 from .tools import ToolsArg
-from .types import ArgsDelta, CallStart, Event, ParseResult, ReasoningDelta, TextDelta, ToolCall, assemble
+from .fold import CallPiece, Chunk, assemble, fold
+from .types import ArgsDelta, CallStart, Event, ParseResult, ReasoningDelta, TextDelta, ToolCall
 
 FORMAT_NAMES: tuple[str, ...] = (
     "glm47",
@@ -31,6 +32,9 @@ VARIANTS: dict[str, tuple[str, str]] = {
     "phi4": ("phi4", "FORMAT"),
     "qwen3": ("qwen3", "FORMAT"),
 }
+
+#: every name :func:`get_format` accepts: the seven public formats, then the variants
+ALL_FORMAT_NAMES: tuple[str, ...] = (*FORMAT_NAMES, *VARIANTS)
 
 _cache: dict[str, Format] = {}
 
@@ -61,10 +65,13 @@ def parse_stream(name: str, chunks: Iterable[str], tools: ToolsArg = None, *, bu
 
 
 __all__ = [
+    "ALL_FORMAT_NAMES",
     "FORMAT_NAMES",
     "VARIANTS",
     "ArgsDelta",
+    "CallPiece",
     "CallStart",
+    "Chunk",
     "Event",
     "Format",
     "FormatStream",
@@ -73,6 +80,7 @@ __all__ = [
     "TextDelta",
     "ToolCall",
     "assemble",
+    "fold",
     "get_format",
     "parse_stream",
 ]

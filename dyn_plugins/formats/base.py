@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .fold import assemble
 from .machine import Machine
 from .tools import ToolIndex, ToolsArg
-from .types import Event, ParseResult, assemble
+from .types import Event, ParseResult
 
 
 class FormatStream:

@@ -22,11 +22,6 @@ def _reject(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def loads(text: str) -> Any:
-    """Strict JSON decode of the whole text (surrounding JSON whitespace allowed); raises ValueError."""
-    return _DECODER.decode(text)
-
-
 def try_loads(text: str) -> tuple[bool, Any]:
     try:
         return True, _DECODER.decode(text)
@@ -261,12 +256,6 @@ class JsonScanner:
             if self._mode == -1:
                 return self.DONE, i
         return self.MORE, n
-
-    def end_of_input(self) -> bool:
-        """True if the text fed so far is a complete value (a number can only end at EOF)."""
-        if self._mode == self._NUMBER:
-            return self._num in (2, 3, 5, 8) and not self._stack
-        return self._mode == -1
 
     # -- internals ----------------------------------------------------------------------------------
     def _end_string(self) -> None:

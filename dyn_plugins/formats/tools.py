@@ -19,6 +19,19 @@ def _get(obj: Any, key: str) -> Any:
     return getattr(obj, key, None)
 
 
+def tool_spec(tool: Any) -> tuple[Any, Any, bool]:
+    """(name, parameters schema, strict) of one tool in any accepted shape: the one reading of a tool spec (the
+    formats' :class:`ToolIndex`, the grammars, ``dyn-plugins triage``). ``name`` is as given (callers decide
+    what a non-string means); ``parameters`` is None when absent, a dict for a pydantic schema model."""
+    fn = _get(tool, "function")
+    spec = fn if fn is not None else tool
+    params = _get(spec, "parameters")
+    if params is not None and not isinstance(params, Mapping):
+        dump = getattr(params, "model_dump", None)
+        params = dump() if callable(dump) else None
+    return _get(spec, "name"), params, bool(_get(spec, "strict"))
+
+
 class ToolIndex:
     """Tool name -> JSON schema of its parameters; ``supplied`` tells "no tools" from "empty list"."""
 
@@ -28,14 +41,8 @@ class ToolIndex:
         self.supplied = tools is not None
         self.schemas: dict[str, Any] = {}
         for tool in tools or ():
-            fn = _get(tool, "function")
-            spec = fn if fn is not None else tool
-            name = _get(spec, "name")
+            name, params, _ = tool_spec(tool)
             if isinstance(name, str):
-                params = _get(spec, "parameters")
-                if params is not None and not isinstance(params, Mapping):
-                    dump = getattr(params, "model_dump", None)
-                    params = dump() if callable(dump) else None
                 self.schemas[name] = params
 
     def __contains__(self, name: str) -> bool:
@@ -55,5 +62,3 @@ class ToolIndex:
         typ = prop.get("type")
         return typ if isinstance(typ, str) else None
 
-
-NO_TOOLS = ToolIndex(None)

@@ -1,6 +1,7 @@
 """Result and event types shared by every format and both engine adapters.
 
-Plain dataclasses: the adapters translate them into vLLM / SGLang objects, tests compare them. Events are
+Plain dataclasses: :mod:`.fold` folds events into results, which the adapters translate into vLLM / SGLang
+objects; tests compare them. Events are
 not frozen: a live stream makes one per token, and a frozen dataclass costs twice as much to build.
 """
 
@@ -59,24 +60,3 @@ class ArgsDelta:
 
 Event = Union[TextDelta, ReasoningDelta, CallStart, ArgsDelta]
 
-
-def assemble(events: list[Event]) -> ParseResult:
-    """Fold a stream of events into the result a one-shot parse would give."""
-    text: list[str] = []
-    reasoning: list[str] = []
-    names: list[str] = []
-    args: list[list[str]] = []
-    for ev in events:
-        if isinstance(ev, TextDelta):
-            text.append(ev.text)
-        elif isinstance(ev, ReasoningDelta):
-            reasoning.append(ev.text)
-        elif isinstance(ev, CallStart):
-            if ev.index != len(names):
-                raise ValueError(f"call index {ev.index} out of order (expected {len(names)})")
-            names.append(ev.name)
-            args.append([])
-        else:
-            args[ev.index].append(ev.fragment)
-    calls = [ToolCall(n, "".join(a)) for n, a in zip(names, args)]
-    return ParseResult("".join(text), calls, "".join(reasoning))

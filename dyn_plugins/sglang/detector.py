@@ -30,7 +30,7 @@ from sglang.srt.function_call.base_format_detector import BaseFormatDetector
 from sglang.srt.function_call.core_types import StreamingParseResult, StructureInfo, ToolCallItem
 
 from .. import streaming_mode, structural_tags
-from ..formats import ArgsDelta, CallStart, FormatStream, ReasoningDelta, TextDelta, get_format
+from ..formats import FormatStream, assemble, fold, get_format
 from . import grammar
 
 logger = logging.getLogger("dyn_plugins")
@@ -48,7 +48,6 @@ class DynamoDetector(BaseFormatDetector):
         super().__init__()
         self._fmt = get_format(self.format_name)
         self._stream: FormatStream | None = None
-        self._names: dict[int, str] = {}
         self.reasoning_text = ""
         self.bot_token = self._fmt.triggers[0]
         self.eot_token = grammar.LAYOUTS[self.format_name].call_end if self.format_name in grammar.LAYOUTS else ""
@@ -61,21 +60,10 @@ class DynamoDetector(BaseFormatDetector):
     def detect_and_parse(self, text: str, tools: list[Any]) -> StreamingParseResult:
         stream = self._new_stream(tools, buffered=True)  # one-shot: Dynamo's parse
         events = stream.feed(text) + self._end(stream)
-        normal: list[str] = []
-        names: list[str] = []
-        args: list[list[str]] = []
-        for ev in events:
-            if isinstance(ev, TextDelta):
-                normal.append(ev.text)
-            elif isinstance(ev, CallStart):
-                names.append(ev.name)
-                args.append([])
-            elif isinstance(ev, ArgsDelta):
-                args[ev.index].append(ev.fragment)
-            elif isinstance(ev, ReasoningDelta):
-                self.reasoning_text += ev.text
-        calls = [ToolCallItem(tool_index=i, name=n, parameters="".join(a)) for i, (n, a) in enumerate(zip(names, args))]
-        return StreamingParseResult(normal_text="".join(normal), calls=calls)
+        result = assemble(events)
+        self.reasoning_text += result.reasoning_text
+        calls = [ToolCallItem(tool_index=i, name=c.name, parameters=c.arguments) for i, c in enumerate(result.calls)]
+        return StreamingParseResult(normal_text=result.normal_text, calls=calls)
 
     # ------------------------------------------------------------------ streaming
 
@@ -104,27 +92,14 @@ class DynamoDetector(BaseFormatDetector):
         return stream
 
     def _convert(self, events: list[Any]) -> StreamingParseResult:
-        normal: list[str] = []
-        calls: list[ToolCallItem] = []
-        for ev in events:
-            if isinstance(ev, TextDelta):
-                normal.append(ev.text)
-            elif isinstance(ev, CallStart):
-                self._names[ev.index] = ev.name
-                self.current_tool_id = ev.index
-                self.current_tool_name_sent = True
-                while len(self.prev_tool_call_arr) <= ev.index:
-                    self.prev_tool_call_arr.append({})
-                    self.streamed_args_for_tool.append("")
-                self.prev_tool_call_arr[ev.index] = {"name": ev.name, "arguments": ""}
-                calls.append(ToolCallItem(tool_index=ev.index, name=ev.name, parameters=""))
-            elif isinstance(ev, ArgsDelta):
-                self.streamed_args_for_tool[ev.index] += ev.fragment
-                self.prev_tool_call_arr[ev.index]["arguments"] = self.streamed_args_for_tool[ev.index]
-                calls.append(ToolCallItem(tool_index=ev.index, name=None, parameters=ev.fragment))
-            elif isinstance(ev, ReasoningDelta):
-                self.reasoning_text += ev.text
-        return StreamingParseResult(normal_text="".join(normal), calls=calls)
+        chunk = fold(events, self.prev_tool_call_arr, self.streamed_args_for_tool, per_call=False)
+        if chunk.started >= 0:
+            self.current_tool_id = chunk.started
+            self.current_tool_name_sent = True
+        if chunk.reasoning is not None:
+            self.reasoning_text += chunk.reasoning
+        calls = [ToolCallItem(tool_index=p.index, name=p.name, parameters=p.arguments) for p in chunk.calls]
+        return StreamingParseResult(normal_text=chunk.text or "", calls=calls)
 
     # ------------------------------------------------------------------ constrained decoding
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..structural_tags import _DS, LAYOUTS, Layout, structural_tag, tool_fields
+from ..formats import deepseek_v3_2 as _dsml
+from ..structural_tags import GLM_ARG, LAYOUTS, Layout, structural_tag, tool_fields
 
 __all__ = ["LAYOUTS", "Layout", "args_ebnf", "build_ebnf", "structural_tag"]
 _fn = tool_fields
@@ -46,24 +47,28 @@ def _value_rule(schema: dict[str, Any]) -> str:
     return "json_value"
 
 
+#: the DSML parameter header around its ``string`` flag: ``name="K" string="true">``
+STRING_ATTR, HEAD_END = '" string="', '">'
+
+
 def _xml_args_rule(layout: Layout, params: dict[str, Any]) -> str:
     """Zero or more argument pairs, each key one of the declared properties (any key if none declared)."""
     props: dict[str, Any] = params.get("properties") or {}
+    key_open, key_value, value_close = _lit(GLM_ARG[0]), _lit(GLM_ARG[1] + GLM_ARG[2]), _lit(GLM_ARG[3])
+    param_open, param_close = _lit(_dsml.PARAM + '"'), _lit(_dsml.PARAM_END + "\n")
     pairs = []
     for key, sub in props.items() or []:
         value = _value_rule(sub if isinstance(sub, dict) else {})
         if layout.args == "glm":
-            pairs.append(f'"<arg_key>" {_lit(key)} "</arg_key><arg_value>" {value} "</arg_value>"')
+            pairs.append(f"{key_open} {_lit(key)} {key_value} {value} {value_close}")
         else:
-            flag = "true" if value == "raw_text" else "false"
-            pairs.append(
-                f'"<{_DS}DSML{_DS}parameter name=\\"" {_lit(key)} "\\" string=\\"{flag}\\">" {value} "</{_DS}DSML{_DS}parameter>\\n"'
-            )
+            flag = _lit(f'" string="{"true" if value == "raw_text" else "false"}">')
+            pairs.append(f"{param_open} {_lit(key)} {flag} {value} {param_close}")
     if not pairs:
         if layout.args == "glm":
-            pairs.append('"<arg_key>" [^<]+ "</arg_key><arg_value>" raw_text "</arg_value>"')
+            pairs.append(f"{key_open} [^<]+ {key_value} raw_text {value_close}")
         else:
-            pairs.append(f'"<{_DS}DSML{_DS}parameter name=\\"" [^"]+ "\\" string=\\"" ( "true" | "false" ) "\\">" raw_text "</{_DS}DSML{_DS}parameter>\\n"')
+            pairs.append(f'{param_open} [^"]+ {_lit(STRING_ATTR)} ( "true" | "false" ) {_lit(HEAD_END)} raw_text {param_close}')
     return "( " + " | ".join(f"( {p} )" for p in pairs) + " )*"
 
 

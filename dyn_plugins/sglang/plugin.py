@@ -23,8 +23,6 @@ from .. import names as _names
 
 logger = logging.getLogger("dyn_plugins")
 
-#: results of the last registration, per kind: name -> what it resolved to (for tests, the CLI, the notes)
-RESOLVED: dict[str, dict[str, str]] = {"tool": {}, "reasoning": {}}
 _done: set[str] = set()
 
 
@@ -70,13 +68,10 @@ def register_tool_parsers() -> None:
                 if res.name in registry and registry[res.name] is not detector_class(res.impl) and res.name in available:
                     logger.info("dyn-plugins: SGLang tool-call parser %r now uses Dynamo's format (set %s=%s to keep SGLang's)", res.name, _names.PREFER_ENGINE_ENV, res.name)
                 registry[res.name] = detector_class(res.impl)
-                RESOLVED["tool"][res.name] = f"dyn_plugins:{res.impl}"
             elif res.target == "engine":
                 assert res.impl is not None
                 registry[res.name] = registry[res.impl]
-                RESOLVED["tool"][res.name] = f"sglang:{res.impl}"
             else:
-                RESOLVED["tool"][res.name] = "unsupported"
                 logger.info("dyn-plugins: %s", res.message)
         _done.add("tool")
         _sync_names()
@@ -141,13 +136,8 @@ def register_reasoning_parsers() -> None:
                 from .reasoning import reasoning_detector_class
 
                 dmap[key] = reasoning_detector_class(res.impl)
-                RESOLVED["reasoning"][res.name] = f"dyn_plugins:{res.impl}"
-            elif res.ok and res.impl is not None:
-                if key not in available:
-                    dmap[key] = dmap[res.impl]
-                RESOLVED["reasoning"][res.name] = f"sglang:{res.impl}"
-            else:
-                RESOLVED["reasoning"][res.name] = "unsupported"
+            elif res.ok and res.impl is not None and key not in available:
+                dmap[key] = dmap[res.impl]
         _done.add("reasoning")
         register_reasoning_names()
         from sglang.srt.parser import reasoning_parser_names as rpn

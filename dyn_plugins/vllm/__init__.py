@@ -7,6 +7,12 @@ Importing this package is cheap and never imports vLLM; :mod:`.parser`, :mod:`.c
 
 from __future__ import annotations
 
+#: vLLM's tool-parser registry module (``ToolParserManager``), newest path first (0.31+, then older releases); the
+#: one spelling of it for :mod:`.compat`, :mod:`.plugin` and the import hook (:mod:`dyn_plugins._hook`).
+TOOL_PARSER_REGISTRIES: tuple[str, ...] = ("vllm.tool_parsers", "vllm.entrypoints.openai.tool_parsers")
+#: vLLM's reasoning-parser registry module (``ReasoningParserManager``).
+REASONING_REGISTRY = "vllm.reasoning"
+
 #: Module holding the parser classes (registered lazily under this path).
 PARSER_MODULE = "dyn_plugins.vllm.parser"
 

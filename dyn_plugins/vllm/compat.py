@@ -19,12 +19,9 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-_TOOL_PARSER_MODULES = (
-    "vllm.tool_parsers",
-    "vllm.tool_parsers.abstract_tool_parser",
-    "vllm.entrypoints.openai.tool_parsers",
-    "vllm.entrypoints.openai.tool_parsers.abstract_tool_parser",
-)
+from . import REASONING_REGISTRY, TOOL_PARSER_REGISTRIES
+
+_TOOL_PARSER_MODULES = tuple(p for reg in TOOL_PARSER_REGISTRIES for p in (reg, f"{reg}.abstract_tool_parser"))
 _PROTOCOL_MODULES = (
     "vllm.entrypoints.generate.base.protocol",
     "vllm.entrypoints.openai.engine.protocol",
@@ -34,16 +31,16 @@ _CHAT_PROTOCOL_MODULES = (
     "vllm.entrypoints.openai.chat_completion.protocol",
     "vllm.entrypoints.openai.protocol",
 )
-_REASONING_MODULES = ("vllm.reasoning", "vllm.reasoning.abs_reasoning_parsers")
-_GPT_OSS_MODULES = ("vllm.tool_parsers.gptoss_tool_parser", "vllm.entrypoints.openai.tool_parsers.openai_tool_parser")
-_STRUCTURAL_TAG_MODULES = ("vllm.tool_parsers.structural_tag_registry",)
+_REASONING_MODULES = (REASONING_REGISTRY, f"{REASONING_REGISTRY}.abs_reasoning_parsers")
+_GPT_OSS_MODULES = (f"{TOOL_PARSER_REGISTRIES[0]}.gptoss_tool_parser", f"{TOOL_PARSER_REGISTRIES[1]}.openai_tool_parser")
+_STRUCTURAL_TAG_MODULES = (f"{TOOL_PARSER_REGISTRIES[0]}.structural_tag_registry",)
 #: Modules that add vLLM-owned keys to the structural-tag registry when imported (0.32 / 0.33: ``harmony`` is
 #: registered by a decorator in ``vllm/parser/harmony.py``): imported before the registry is read, so the keys
 #: do not depend on what happened to be imported first.
 _STRUCTURAL_TAG_PROVIDERS = ("vllm.parser.harmony",)
 _CLI_ARGS_MODULES = ("vllm.entrypoints.common.cli_args", "vllm.entrypoints.launchers.cli_args")
 _API_SERVER_ARGS_MODULES = (*_CLI_ARGS_MODULES, "vllm.entrypoints.launchers.launcher")
-_STRICT_LEVEL_MODULES = ("vllm.tool_parsers.tool_strict_level",)
+_STRICT_LEVEL_MODULES = (f"{TOOL_PARSER_REGISTRIES[0]}.tool_strict_level",)
 
 
 def _import(path: str) -> ModuleType | None:
@@ -153,3 +150,23 @@ def make_tool_call_id() -> str:
     import uuid
 
     return f"chatcmpl-tool-{uuid.uuid4().hex}"
+
+
+#: What the in-process harness (:mod:`.replay`) uses of vLLM: symbol -> modules holding it (newest first).
+_HARNESS_MODULES: dict[str, tuple[str, ...]] = {
+    "CompletionOutput": ("vllm.outputs",),
+    "RequestOutput": ("vllm.outputs",),
+    "RequestOutputKind": ("vllm.sampling_params",),
+    "load_general_plugins": ("vllm.plugins",),
+    "ModelConfig": ("vllm.config",),
+    "OpenAIServingChat": ("vllm.entrypoints.openai.chat_completion.serving",),
+    "BaseModelPath": ("vllm.entrypoints.openai.models.serving",),
+    "OpenAIServingModels": ("vllm.entrypoints.openai.models.serving",),
+    "OnlineRenderer": ("vllm.renderers.online_renderer",),
+    "renderer_from_config": ("vllm.renderers.registry",),
+}
+
+
+def harness(name: str) -> Any:
+    """vLLM symbol ``name`` of :data:`_HARNESS_MODULES` (serving, config and output classes the replay harness drives)."""
+    return find(name, _HARNESS_MODULES[name])

@@ -24,13 +24,15 @@ Streaming contract with vLLM 0.31 / 0.32 (``vllm/parser/abstract_parser.py``):
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from .. import streaming_mode
-from ..formats import FORMAT_NAMES, VARIANTS, get_format
-from ..formats.types import ArgsDelta, CallStart, Event, ReasoningDelta, TextDelta
-from . import compat, parser_class_name, structural_tags
+from ..formats import ALL_FORMAT_NAMES, get_format
+from ..formats.fold import fold
+from ..formats.types import Event
+from . import compat, parser_class_name, plugin, structural_tags
 
 logger = logging.getLogger("vllm.dyn_plugins")
 
@@ -50,13 +52,16 @@ VLLM_TAG_MODELS: dict[str, str] = {
 #: ``--tool-strict-level`` always wins (0.33: even ``auto`` overrides this default).
 FUNCTION_STRICT: frozenset[str] = frozenset({"glm47"})
 
-_special_cache: dict[int, frozenset[str]] = {}
+#: tokenizer -> its special-token strings; weak keys: an entry goes with its tokenizer (ids are reused)
+_special_cache: weakref.WeakKeyDictionary[Any, frozenset[str]] = weakref.WeakKeyDictionary()
 
 
 def _special_tokens(tokenizer: Any) -> frozenset[str]:
     """Strings the tokenizer treats as special (stripped by ``skip_special_tokens=True``); cached per tokenizer."""
-    key = id(tokenizer)
-    cached = _special_cache.get(key)
+    try:
+        cached = _special_cache.get(tokenizer)
+    except TypeError:  # not weakly referenceable / not hashable: computed every time
+        cached = None
     if cached is not None:
         return cached
     found: set[str] = set()
@@ -70,7 +75,10 @@ def _special_tokens(tokenizer: Any) -> frozenset[str]:
     except Exception:  # noqa: BLE001
         pass
     result = frozenset(found)
-    _special_cache[key] = result
+    try:
+        _special_cache[tokenizer] = result
+    except TypeError:
+        pass
     return result
 
 
@@ -156,49 +164,30 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
         return self._to_delta(self._stream.finish())
 
     def _to_delta(self, events: list[Event]) -> Any:
-        content: list[str] = []
-        reasoning: list[str] = []
-        calls: dict[int, Any] = {}
-        for ev in events:
-            if isinstance(ev, TextDelta):
-                content.append(ev.text)
-            elif isinstance(ev, ReasoningDelta):
-                reasoning.append(ev.text)
-            elif isinstance(ev, CallStart):
-                self.current_tool_id = ev.index
-                self.current_tool_name_sent = True
-                while len(self.prev_tool_call_arr) <= ev.index:
-                    self.prev_tool_call_arr.append({})
-                    self.streamed_args_for_tool.append("")
-                self.prev_tool_call_arr[ev.index] = {"name": ev.name, "arguments": ""}
-                calls[ev.index] = compat.DeltaToolCall(
-                    index=ev.index,
-                    id=compat.make_tool_call_id(),
-                    type="function",
-                    function=compat.DeltaFunctionCall(name=ev.name, arguments=""),
-                )
-            elif isinstance(ev, ArgsDelta):
-                if ev.index >= len(self.prev_tool_call_arr):  # cannot happen: a CallStart comes first
-                    continue
-                self.streamed_args_for_tool[ev.index] += ev.fragment
-                self.prev_tool_call_arr[ev.index]["arguments"] = self.streamed_args_for_tool[ev.index]
-                call = calls.get(ev.index)
-                if call is None:
-                    call = calls[ev.index] = compat.DeltaToolCall(
-                        index=ev.index, function=compat.DeltaFunctionCall(arguments="")
-                    )
-                call.function.arguments = (call.function.arguments or "") + ev.fragment
-        if not (content or reasoning or calls):
+        chunk = fold(events, self.prev_tool_call_arr, self.streamed_args_for_tool, per_call=True)
+        if chunk.started >= 0:
+            self.current_tool_id = chunk.started
+            self.current_tool_name_sent = True
+        if chunk.text is None and chunk.reasoning is None and not chunk.calls:
             return None
         kwargs: dict[str, Any] = {}
-        if content:
-            kwargs["content"] = "".join(content)
-        if reasoning:
-            kwargs[compat.REASONING_FIELD] = "".join(reasoning)
-        if calls:
-            kwargs["tool_calls"] = [calls[i] for i in sorted(calls)]
+        if chunk.text is not None:
+            kwargs["content"] = chunk.text
+        if chunk.reasoning is not None:
+            kwargs[compat.REASONING_FIELD] = chunk.reasoning
+        if chunk.calls:
+            kwargs["tool_calls"] = [
+                compat.DeltaToolCall(
+                    index=p.index,
+                    id=compat.make_tool_call_id(),
+                    type="function",
+                    function=compat.DeltaFunctionCall(name=p.name, arguments=p.arguments),
+                )
+                if p.name is not None
+                else compat.DeltaToolCall(index=p.index, function=compat.DeltaFunctionCall(arguments=p.arguments))
+                for p in chunk.calls
+            ]
         return compat.DeltaMessage(**kwargs)
-
 
 def _class_attrs(fmt: str, known_tags: frozenset[str]) -> dict[str, Any]:
     attrs: dict[str, Any] = {"format_name": fmt, "__module__": __name__}
@@ -233,25 +222,21 @@ def make_parser_class(fmt: str, known_tags: frozenset[str] | None = None) -> typ
 
 def _build_all() -> dict[str, type]:
     known = compat.structural_tag_models()
-    out: dict[str, type] = {}
-    for fmt in (*FORMAT_NAMES, *VARIANTS):
-        cls = make_parser_class(fmt, known)
-        out[fmt] = cls
-        globals()[cls.__name__] = cls
-    return out
+    return {fmt: make_parser_class(fmt, known) for fmt in ALL_FORMAT_NAMES}
 
 
-#: format name -> parser class (also module attributes, which is what lazy registration imports).
+#: format name -> parser class
 PARSERS: dict[str, type] = _build_all()
+_BY_CLASS_NAME: dict[str, type] = {cls.__name__: cls for cls in PARSERS.values()}
 
 
-def _flush_registration_log() -> None:
-    try:
-        from .plugin import flush_pending
-
-        flush_pending()
-    except Exception:  # noqa: BLE001 - logging only
-        pass
-
-
-_flush_registration_log()
+def __getattr__(name: str) -> type:
+    """The parser classes as module attributes (``DynGlm47ToolParser``, ...): what vLLM's lazy registration
+    (module path + class name) looks up. The first lookup is also when vLLM has configured its logging (it
+    validates ``--tool-call-parser`` after loading plugins), so the registration lines
+    :func:`.plugin.flush_pending` held back are emitted then."""
+    cls = _BY_CLASS_NAME.get(name)
+    if cls is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    plugin.flush_pending()
+    return cls

@@ -24,7 +24,7 @@ import time
 from typing import Any
 
 from .. import names
-from . import PARSER_MODULE, REASONING_MODULE, parser_class_name, reasoning_class_name
+from . import PARSER_MODULE, REASONING_MODULE, REASONING_REGISTRY, TOOL_PARSER_REGISTRIES, parser_class_name, reasoning_class_name
 
 logger = logging.getLogger("vllm.dyn_plugins")
 
@@ -155,7 +155,7 @@ def hook_tool_parsers() -> None:
     """
     import sys
 
-    for path in ("vllm.tool_parsers", "vllm.entrypoints.openai.tool_parsers"):
+    for path in TOOL_PARSER_REGISTRIES:
         manager = getattr(sys.modules.get(path), "ToolParserManager", None)
         if manager is not None:
             register_tool_parsers(manager)
@@ -166,6 +166,6 @@ def hook_reasoning_parsers() -> None:
     """Like :func:`hook_tool_parsers`, for vLLM's ReasoningParserManager (Dynamo reasoning names as aliases)."""
     import sys
 
-    manager = getattr(sys.modules.get("vllm.reasoning"), "ReasoningParserManager", None)
+    manager = getattr(sys.modules.get(REASONING_REGISTRY), "ReasoningParserManager", None)
     if manager is not None and all(hasattr(manager, a) for a in ("register_lazy_module", "list_registered", "lazy_parsers")):
         register_reasoning_parsers(manager)

@@ -116,15 +116,22 @@ class DynamoReasoningParser(_Base):  # type: ignore[misc, valid-type]
 
 
 def _build_all() -> dict[str, type]:
-    out: dict[str, type] = {}
-    for fmt in REASONING_FORMATS:
-        cls = type(reasoning_class_name(fmt), (DynamoReasoningParser,), {"format_name": fmt, "__module__": __name__})
-        out[fmt] = cls
-        globals()[cls.__name__] = cls
-    return out
+    return {
+        fmt: type(reasoning_class_name(fmt), (DynamoReasoningParser,), {"format_name": fmt, "__module__": __name__})
+        for fmt in REASONING_FORMATS
+    }
 
 
-#: reasoning format -> parser class (also module attributes, which is what lazy registration imports).
+#: reasoning format -> parser class
 PARSERS: dict[str, type] = _build_all()
+_BY_CLASS_NAME: dict[str, type] = {cls.__name__: cls for cls in PARSERS.values()}
 
-flush_pending()
+
+def __getattr__(name: str) -> type:
+    """The parser classes as module attributes (what vLLM's lazy registration looks up); the first lookup emits
+    the registration lines held back until vLLM had configured its logging (as :mod:`.parser` does)."""
+    cls = _BY_CLASS_NAME.get(name)
+    if cls is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    flush_pending()
+    return cls

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,8 +100,10 @@ class ScriptedEngine:
         return self.tokenizer.decode(list(ids), skip_special_tokens=skip)
 
     async def generate(self, engine_input: Any, sampling_params: Any, request_id: str, **kwargs: Any) -> AsyncIterator[Any]:
-        from vllm.outputs import CompletionOutput, RequestOutput
-        from vllm.sampling_params import RequestOutputKind
+        from . import compat
+
+        CompletionOutput, RequestOutput = compat.harness("CompletionOutput"), compat.harness("RequestOutput")
+        RequestOutputKind = compat.harness("RequestOutputKind")
 
         assert self.script is not None, "ScriptedEngine.script not set"
         self.seen.append(sampling_params)
@@ -140,9 +141,9 @@ class ScriptedEngine:
 
 def load_plugins() -> None:
     """What every vLLM process does at start-up (an in-process harness must do it itself)."""
-    from vllm.plugins import load_general_plugins
+    from . import compat
 
-    load_general_plugins()
+    compat.harness("load_general_plugins")()
 
 
 def make_serving_chat(
@@ -162,17 +163,14 @@ def make_serving_chat(
     """
     os.environ.setdefault("VLLM_TARGET_DEVICE", "cpu")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from vllm.config import ModelConfig
-    from vllm.entrypoints.openai.chat_completion.serving import OpenAIServingChat
-    from vllm.entrypoints.openai.models.serving import BaseModelPath, OpenAIServingModels
-
     from . import compat
 
-    serving_cls = OpenAIServingChat if api == "chat" else compat.anthropic_serving_messages()
+    ModelConfig = compat.harness("ModelConfig")
+    BaseModelPath, OpenAIServingModels = compat.harness("BaseModelPath"), compat.harness("OpenAIServingModels")
+    serving_cls = compat.harness("OpenAIServingChat") if api == "chat" else compat.anthropic_serving_messages()
     if serving_cls is None:
         raise RuntimeError("this vLLM has no Anthropic /v1/messages serving class")
-    from vllm.renderers.online_renderer import OnlineRenderer
-    from vllm.renderers.registry import renderer_from_config
+    OnlineRenderer, renderer_from_config = compat.harness("OnlineRenderer"), compat.harness("renderer_from_config")
 
     load_plugins()
     model_config = ModelConfig(model=str(model_dir), tokenizer=str(model_dir), max_model_len=max_model_len, served_model_name=MODEL_NAME)
@@ -252,7 +250,7 @@ def reassemble(chunks: list[dict[str, Any]]) -> ChatResult:
 
 
 def chat_request(tools: list[dict[str, Any]] | None, stream: bool, **extra: Any) -> Any:
-    from vllm.entrypoints.openai.chat_completion.protocol import ChatCompletionRequest
+    from .compat import ChatCompletionRequest
 
     body: dict[str, Any] = {
         "model": MODEL_NAME,
@@ -400,7 +398,3 @@ async def run_messages_async(serving: Any, engine: ScriptedEngine, script: Scrip
 def run_messages(serving: Any, engine: ScriptedEngine, script: Script, *, stream: bool, tools: list[dict[str, Any]] | None, **extra: Any) -> ChatResult:
     return asyncio.run(run_messages_async(serving, engine, script, stream=stream, tools=tools, **extra))
 
-
-def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    start = time.perf_counter()
-    return fn(*args, **kwargs), time.perf_counter() - start

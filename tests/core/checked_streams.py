@@ -9,11 +9,11 @@ import json
 from collections.abc import Iterable
 
 from dyn_plugins.formats.jsonstream import JsonTokens
-from dyn_plugins.formats import FORMAT_NAMES, VARIANTS, ParseResult, assemble, get_format
+from dyn_plugins.formats import ALL_FORMAT_NAMES, VARIANTS, ParseResult, assemble, get_format
 from dyn_plugins.samples import TOOLS, sample, samples
 
 #: the seven formats and their variants (the DSML V4 block)
-FORMATS = (*FORMAT_NAMES, *VARIANTS)
+FORMATS = ALL_FORMAT_NAMES
 
 
 def parse_chunks(fmt: str, chunks: Iterable[str], tools: object = TOOLS, context: str = "", *, buffered: bool = False) -> ParseResult:

@@ -1,4 +1,4 @@
-"""How each format types and cleans argument values (SPEC.md 2.2, 7.2, 8.2, 9.2), as data tables."""
+"""How each format types and cleans argument values (docs/formats.md sections 2.2, 7.2, 8.2, 9.2), as data tables."""
 
 from __future__ import annotations
 

@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dyn_plugins.formats import FORMAT_NAMES, VARIANTS, get_format, parse_stream
+from dyn_plugins.formats import ALL_FORMAT_NAMES, FORMAT_NAMES, assemble, get_format, parse_stream
 from dyn_plugins.reasoning import REASONING_FORMATS
 from dyn_plugins.samples import TOOLS, samples
 from fixture_data import parse_cases
 
-CORPUS: dict[str, list[str]] = {name: [] for name in (*FORMAT_NAMES, *VARIANTS)}
+CORPUS: dict[str, list[str]] = {name: [] for name in ALL_FORMAT_NAMES}
 for _case in parse_cases():
     CORPUS[_case.format].append(_case.record["input"])
 for _sample in samples():
@@ -69,6 +69,8 @@ def test_random_split_of_marker_soup_equals_one_shot(fmt: str, data: st.DataObje
             events.extend(stream.feed(chunk))
         events.extend(stream.finish())
         assert not stream.failed, "the format machine raised"
+        whole = get_format(fmt).parse(text) if buffered else parse_stream(fmt, [text])
+        assert assemble(events) == whole, "the events fold to the one-shot result (buffered) / the one-chunk stream (live)"
     _check_both_modes(fmt, _split(text, cuts), None)
 
 
@@ -87,10 +89,15 @@ def test_prose_without_markers_comes_back_whole(fmt: str, text: str, cuts: list[
 
 
 @SETTINGS
-@given(text=_PROSE)
-def test_harmony_marker_free_prose_is_not_a_message(text: str) -> None:
-    """Dynamo's harmony parser gives no text for output with no harmony marker (not a harmony message)."""
+@given(text=_PROSE, cuts=st.lists(st.integers(min_value=0, max_value=10**6), max_size=8))
+def test_harmony_marker_free_prose_is_not_a_message(text: str, cuts: list[int]) -> None:
+    """Dynamo's harmony parser gives no text for output with no harmony marker (not a harmony message), one-shot
+    and streamed in either mode."""
     assert get_format("harmony").parse(text).normal_text.strip() == ""
+    for buffered in (True, False):
+        result = parse_stream("harmony", _split(text, cuts), buffered=buffered)
+        assert result.calls == []
+        assert result.normal_text.strip() == ""
 
 
 @pytest.mark.parametrize("fmt", sorted(CORPUS))

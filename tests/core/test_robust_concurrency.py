@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from concurrent_streams import DRIVERS, Driver
+from concurrent_streams import DRIVERS, Driver, distinct_streams
 from dyn_plugins.formats import Event, ParseResult, assemble, get_format, parse_stream
-from dyn_plugins.samples import TOOLS, distinct_streams
+from dyn_plugins.samples import TOOLS
 
 N_STREAMS = 100
 

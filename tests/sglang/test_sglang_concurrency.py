@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from concurrent_streams import DRIVERS, Driver
-from dyn_plugins.samples import TOOLS, distinct_streams
+from concurrent_streams import DRIVERS, Driver, distinct_streams
+from dyn_plugins.samples import TOOLS
 
 pytestmark = pytest.mark.sglang
 import sglang  # noqa: E402,F401  (the SGLang venv has it: a missing engine must fail, not skip)

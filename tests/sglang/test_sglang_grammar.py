@@ -42,12 +42,26 @@ def test_required_tag_accepts_parallel_calls_and_rejects_prose(fmt: str) -> None
     assert not accepts(compiled, "It is sunny in Paris today.")
 
 
+#: one get_weather call and nothing else, where the recorded ``single`` output is more than that (harmony's has an
+#: analysis message first; default's is a bare object, not the <TOOLCALL> block a forced call is constrained to)
+ONE_CALL = {
+    "harmony": '<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city": "Paris", "days": 3}<|call|>',
+    "default": '<TOOLCALL>[{"name": "get_weather", "arguments": {"city": "Paris", "days": 3}}]</TOOLCALL>',
+}
+
+
 @pytest.mark.parametrize("fmt", FORMAT_NAMES)
-def test_named_tag_rejects_the_other_tool(fmt: str) -> None:
-    """A named tool_choice restricts the tag to that function."""
-    tag = grammar.structural_tag(fmt, _sglang_tools(), required=True, parallel=False, only="get_time")
-    compiled = xgr.Grammar.from_structural_tag(json.dumps(tag))
-    assert not accepts(compiled, _constrained_output(fmt, "parallel"))
+def test_named_tag_accepts_that_tool_and_rejects_the_other(fmt: str) -> None:
+    """A named tool_choice restricts the tag to that function: one get_weather call passes the get_weather tag
+    and fails the get_time one (as do the parallel calls, which also name get_time)."""
+    def named(only: str) -> xgr.Grammar:
+        tag = grammar.structural_tag(fmt, _sglang_tools(), required=True, parallel=False, only=only)
+        return xgr.Grammar.from_structural_tag(json.dumps(tag))
+
+    one_call = ONE_CALL.get(fmt) or _constrained_output(fmt, "single")
+    assert accepts(named("get_weather"), one_call)
+    assert not accepts(named("get_time"), one_call)
+    assert not accepts(named("get_time"), _constrained_output(fmt, "parallel"))
 
 
 @pytest.mark.parametrize("fmt", FORMAT_NAMES)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dyn_plugins import names
+from dyn_plugins import names, switches
 
 pytestmark = pytest.mark.sglang
 import sglang  # noqa: E402,F401  (the SGLang venv has it: a missing engine must fail, not skip)
@@ -62,10 +62,13 @@ def test_entry_point_registers_every_name(tmp_path: Path) -> None:
     assert out["reasoning"]["granite"] == "DynamoGraniteReasoningDetector"
 
 
-def test_sglang_plugins_filter_skips_us(tmp_path: Path) -> None:
-    """SGLANG_PLUGINS without our entry-point name: nothing of ours is registered."""
-    out = _run(LOAD_AND_LIST, tmp_path, DYN_PLUGINS_NO_HOOK="1", SGLANG_PLUGINS="someone_else")
-    assert "jamba" not in out["tools"]
+@pytest.mark.parametrize(("plugins", "expect_loaded"), [("someone_else", False), ("", True), (" ", False), (" dyn_plugins , other", True)])
+def test_sglang_plugins_filter(tmp_path: Path, plugins: str, expect_loaded: bool) -> None:
+    """SGLANG_PLUGINS without our entry-point name: nothing of ours is registered ("" = no restriction, names
+    stripped); ``dyn_plugins.switches`` (the hook's and doctor's reader) agrees with SGLang on every value."""
+    out = _run(LOAD_AND_LIST, tmp_path, DYN_PLUGINS_NO_HOOK="1", SGLANG_PLUGINS=plugins)
+    assert ("jamba" in out["tools"]) is expect_loaded
+    assert switches.allowed("sglang", {"SGLANG_PLUGINS": plugins}) is expect_loaded
 
 
 def test_prefer_engine_keeps_sglang_glm47(tmp_path: Path) -> None:

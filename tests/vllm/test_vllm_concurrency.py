@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from concurrent_streams import DRIVERS, Driver
-from dyn_plugins.samples import TOOLS, distinct_streams
+from concurrent_streams import DRIVERS, Driver, distinct_streams
+from dyn_plugins.samples import TOOLS
 
 pytestmark = pytest.mark.vllm
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dyn_plugins import names
+from dyn_plugins import names, switches
 
 pytestmark = pytest.mark.vllm
 
@@ -102,11 +102,16 @@ def test_reasoning_format_vllm_lacks_is_ours(loaded: dict[str, Any]) -> None:
     assert "kimi" in loaded["reasoning"]
 
 
-@pytest.mark.parametrize(("plugins", "expect_loaded"), [("other", False), ("", False), ("dyn_plugins", True), ("lora_filesystem_resolver,dyn_plugins", True)])
+@pytest.mark.parametrize(
+    ("plugins", "expect_loaded"),
+    [("other", False), ("", False), ("dyn_plugins", True), ("lora_filesystem_resolver,dyn_plugins", True), ("other, dyn_plugins", False)],
+)
 def test_vllm_plugins_filter(plugins: str, expect_loaded: bool) -> None:
-    """VLLM_PLUGINS is an allow-list of entry-point names ("" = none), as vLLM documents."""
+    """VLLM_PLUGINS is an allow-list of entry-point names ("" = none, names compared as written), as vLLM reads
+    it; ``dyn_plugins.switches`` (the hook's and doctor's reader) agrees with vLLM on every value."""
     result = probe({"VLLM_PLUGINS": plugins})
     assert ("nemotron_deci" in result["after"]) is expect_loaded
+    assert switches.allowed("vllm", {"VLLM_PLUGINS": plugins}) is expect_loaded
 
 
 def test_registration_is_cheap(loaded: dict[str, Any]) -> None:

@@ -31,7 +31,6 @@ class ReasoningFormat:
     ends: tuple[str, ...]
     #: True: an end marker outside a thought is removed; False: it is answer text.
     drop_dangling_end: bool = False
-    summary: str = ""
 
     def stream(self, in_reasoning: bool = False) -> ReasoningStream:
         """A new splitter for one response (``in_reasoning``: the prompt already opened a thought)."""
@@ -80,13 +79,12 @@ class ReasoningStream:
         return "".join(reasoning), "".join(answer)
 
 
-KIMI = ReasoningFormat("kimi", ("◁think▷",), ("◁/think▷",), summary="◁think▷...◁/think▷")
+KIMI = ReasoningFormat("kimi", ("◁think▷",), ("◁/think▷",))
 GRANITE = ReasoningFormat(
     "granite",
     ("Here's my thought process:", "Here is my thought process:"),
     ("Here's my response:", "Here is my response:"),
     drop_dangling_end=True,
-    summary="Here's my thought process: ... Here's my response: ...",
 )
 
 REASONING_FORMATS: dict[str, ReasoningFormat] = {f.name: f for f in (KIMI, GRANITE)}

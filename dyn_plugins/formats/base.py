@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .fold import assemble
 from .machine import Machine
@@ -55,8 +55,12 @@ class Format:
     make_machine: Callable[[ToolIndex], Machine]
     triggers: tuple[str, ...]
     special_markers: tuple[str, ...] = ()
-    summary: str = ""
-    reasoning: bool = field(default=False)
+    #: The format's markers also carry reasoning (harmony's analysis channel, qwen3's ``<think>``): an adapter
+    #: keeps them visible to the parser even for a request without tools.
+    carries_reasoning: bool = False
+    #: The header of a plain answer, fed first by an adapter whose engine strips the format's framing before
+    #: the tool parser sees the text (SGLang's gpt-oss reasoning parser; harmony: the final channel header).
+    answer_header: str = ""
     #: A marker that ends a call and that engines may trim as a stop token (harmony: ``<|call|>``).
     stop_marker: str = ""
 

@@ -1,6 +1,6 @@
 """deepseek_v3_1 (DeepSeek V3.1): ``<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>NAME<｜tool▁sep｜>JSON<｜tool▁call▁end｜>...<｜tool▁calls▁end｜>``.
 
-Dynamo's behaviour (SPEC.md section 7), finalize path:
+Dynamo's behaviour (docs/formats.md section 7), finalize path:
 * every ``call-begin ... call-end`` block is one call: NAME before the first separator (non-empty,
   no ``{}[]``), arguments after it as JSON (retried with the lines joined, which repairs raw
   newlines inside strings), re-serialised compactly; an invalid block is skipped, never leaked;
@@ -126,5 +126,4 @@ FORMAT = Format(
     make_machine=DeepseekV31Machine,
     triggers=(CALLS_BEGIN, CALL_BEGIN),
     special_markers=MARKERS,
-    summary="<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>NAME<｜tool▁sep｜>{...}<｜tool▁call▁end｜><｜tool▁calls▁end｜>",
 )

@@ -8,7 +8,7 @@ Wire text::
     </｜DSML｜invoke>
     </｜DSML｜function_calls>
 
-Dynamo's behaviour (SPEC.md section 9), finalize path:
+Dynamo's behaviour (docs/formats.md section 9), finalize path:
 * each ``invoke ... </invoke>`` is one call; parameter values are trimmed, ``string="true"`` keeps
   them as strings, otherwise they are JSON when they parse and strings when not; a parameter
   without its end tag is lost; an invoke without its end tag swallows everything up to the next
@@ -27,7 +27,6 @@ typed at their ``</parameter>``. ``</invoke>`` settles the call. Buffered mode e
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -70,7 +69,7 @@ def parse_invoke(body: str) -> tuple[str, str] | None:
     args: dict[str, Any] = {}
     for m in _PARAM.finditer(body, head.end()):
         args[m.group(1).strip(WS)] = _value(m.group(3), m.group(2) == "true")
-    return name, json.dumps(args, ensure_ascii=False, separators=(",", ":"))
+    return name, dumps_compact(args)
 
 
 _HEAD_PARTIAL = re.compile(r'\s*(?:"[^"]*(?:"\s*)?)?\Z', re.S)
@@ -263,7 +262,7 @@ class DsmlMachine(Machine):
     outer = _AFTER
 
 
-def _variant(name: str, block: str, summary: str) -> Format:
+def _variant(name: str, block: str) -> Format:
     markers = (f"<｜DSML｜{block}>", f"</｜DSML｜{block}>", INVOKE, INVOKE_END, PARAM, PARAM_END)
 
     def make(tools: ToolIndex) -> DsmlMachine:
@@ -274,20 +273,10 @@ def _variant(name: str, block: str, summary: str) -> Format:
         make_machine=make,
         triggers=(markers[0], INVOKE),
         special_markers=markers,
-        summary=summary,
     )
 
 
-FORMAT = _variant(
-    "deepseek_v3_2",
-    "function_calls",
-    '<｜DSML｜function_calls><｜DSML｜invoke name="NAME"><｜DSML｜parameter name="K" string="true">V'
-    "</｜DSML｜parameter></｜DSML｜invoke></｜DSML｜function_calls>",
-)
+FORMAT = _variant("deepseek_v3_2", "function_calls")
 
 #: DeepSeek V4 spells the block ``tool_calls``; everything else is DSML as above.
-FORMAT_V4 = _variant(
-    "deepseek_v4",
-    "tool_calls",
-    '<｜DSML｜tool_calls><｜DSML｜invoke name="NAME">...</｜DSML｜invoke></｜DSML｜tool_calls>',
-)
+FORMAT_V4 = _variant("deepseek_v4", "tool_calls")

@@ -23,5 +23,4 @@ FORMAT = Format(
     make_machine=_machine,
     triggers=CONFIG.start_tokens + ("{", "["),
     special_markers=CONFIG.markers,
-    summary='bare {"name": ..., "arguments": {...}}, <TOOLCALL>[...]</TOOLCALL> or <|python_tag|>{...}',
 )

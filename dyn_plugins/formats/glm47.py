@@ -1,6 +1,6 @@
 """glm47 (GLM-4.5 / GLM-4.7): ``<tool_call>NAME<arg_key>K</arg_key><arg_value>V</arg_value>...</tool_call>``.
 
-Dynamo's behaviour (SPEC.md section 2):
+Dynamo's behaviour (docs/formats.md section 2):
 * each ``<tool_call>...</tool_call>`` block is one call; a block that does not parse (no name, or a
   name that is not one of the request's tools when tools are given) is dropped, never leaked;
 * values are typed by the tool's JSON schema (see :func:`coerce`); without a schema they stay
@@ -26,7 +26,6 @@ prefix of a tool's name).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from typing import Any
@@ -265,7 +264,7 @@ def parse_block(body: str, tools: ToolIndex) -> tuple[str, str] | None:
             key = m.group(1).strip(WS)
             if key:
                 args[key] = coerce(_decode_entities(m.group(2)), tools.property_type(name, key))
-    return name, json.dumps(args, ensure_ascii=False, separators=(",", ":"))
+    return name, dumps_compact(args)
 
 
 class Glm47Machine(Machine):
@@ -396,9 +395,7 @@ class Glm47Machine(Machine):
                 self._close_block()
             else:
                 self.state = _BARE
-                self.saved = st
         else:
-            self.saved = st
             self.state = _DROP
 
     def on_end(self) -> None:
@@ -407,13 +404,10 @@ class Glm47Machine(Machine):
         # an open block, bare body or dropped gap is dropped
 
     # -- blocks -------------------------------------------------------------------------------------
-    saved = _PROSE
-
     def _resume(self) -> int:
         return _AFTER if self.ncalls else _PROSE
 
     def _enter_block(self) -> None:
-        self.saved = self.state
         self.state = _BLOCK
         self.body = []
 
@@ -447,5 +441,4 @@ FORMAT = Format(
     make_machine=_machine,
     triggers=("<tool_call>", "<arg_key>"),
     special_markers=MARKERS,
-    summary="<tool_call>NAME<arg_key>K</arg_key><arg_value>V</arg_value></tool_call>",
 )

@@ -2,7 +2,7 @@
 
 A message is ``[<|start|>ROLE]<|channel|>CHANNEL[ to=RECIPIENT][ <|constrain|>TYPE]<|message|>CONTENT``
 ended by ``<|end|>``, ``<|call|>`` or ``<|return|>`` (or, implicitly, by the next ``<|start|>`` or
-``<|channel|>``). Dynamo's behaviour (SPEC.md section 8):
+``<|channel|>``). Dynamo's behaviour (docs/formats.md section 8):
 
 * ``commentary`` / ``analysis`` to ``functions.NAME`` ended by ``<|call|>`` -> a call; arguments are
   the trimmed content, compact JSON when it parses, else the raw text (Dynamo keeps it);
@@ -234,7 +234,7 @@ FORMAT = Format(
     make_machine=HarmonyMachine,
     triggers=("<|channel|>", "<|start|>", "<|call|>"),
     special_markers=MARKERS,
-    summary="<|channel|>commentary to=functions.NAME <|constrain|>json<|message|>{...}<|call|>",
-    reasoning=True,
+    carries_reasoning=True,
+    answer_header="<|channel|>final<|message|>",
     stop_marker="<|call|>",
 )

@@ -22,5 +22,4 @@ FORMAT = Format(
     make_machine=_machine,
     triggers=CONFIG.start_tokens,
     special_markers=CONFIG.markers,
-    summary='<tool_calls>[{"name": ..., "arguments": {...}}]</tool_calls>',
 )

@@ -8,7 +8,7 @@ Dynamo decides such a message as a whole: all regions are joined into one payloa
 is not a call list falls back to the raw text (or to nothing, for nemotron_deci), and text after the
 payload is dropped. So this machine streams the text before the first start marker (trimmed, as
 Dynamo trims it), holds everything from that marker on, and resolves it at the end of the message
-with :func:`basic_json_parse`, a port of Dynamo's algorithm (SPEC.md section 3). Without any marker,
+with :func:`basic_json_parse`, a port of Dynamo's algorithm (docs/formats.md section 3). Without any marker,
 the text from the first ``{``/``[`` on is a candidate payload, held only while it can still be
 valid JSON. In buffered mode the calls of this family are therefore emitted when the message ends.
 

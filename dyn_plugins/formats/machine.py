@@ -137,11 +137,6 @@ class Machine:
         return False
 
     # -- output helpers -----------------------------------------------------------------------------
-    def raw_text(self, text: str) -> None:
-        """Emit text verbatim (no trimming policy)."""
-        if text:
-            self.events.append(TextDelta(text))
-
     def reasoning(self, text: str) -> None:
         if text:
             self.events.append(ReasoningDelta(text))
@@ -240,9 +235,6 @@ class Machine:
         """Forget held trailing whitespace (the text before a call is trimmed)."""
         self._ws.clear()
 
-    def start_seen(self) -> None:
-        """Mark that the message has started (so later leading whitespace is not trimmed)."""
-        self._at_start = False
 
 
 def _is_object(arguments: str) -> bool:

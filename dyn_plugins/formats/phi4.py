@@ -26,5 +26,4 @@ FORMAT = Format(
     make_machine=_machine,
     triggers=CONFIG.start_tokens + ("{", "["),
     special_markers=CONFIG.markers,  # plain text in Phi-4's vocabulary: never a special token, listed for the lexer-level tests
-    summary='functools[{"name": ..., "arguments": {...}}]',
 )

@@ -396,6 +396,5 @@ FORMAT = Format(
     make_machine=_machine,
     triggers=("<tool_call>", "<function="),
     special_markers=MARKERS[:4],
-    summary="<think>...</think> <tool_call><function=NAME><parameter=K>V</parameter></function></tool_call>",
-    reasoning=True,
+    carries_reasoning=True,
 )

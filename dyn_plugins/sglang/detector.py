@@ -17,8 +17,8 @@ Conventions kept (SGLang 0.5.23):
   request has tools and ``tool_choice != "none"``, so nothing to do here.
 * harmony: the analysis channel is reasoning; it never becomes content (it is kept in
   ``reasoning_text``). With ``--reasoning-parser gpt-oss`` SGLang strips the analysis channel and the
-  ``final`` channel framing before the tool parser sees the text, so the stream is primed with a
-  ``final`` header: text that arrives without harmony markers is the answer, not dropped.
+  ``final`` channel framing before the tool parser sees the text, so the stream is primed with the
+  format's ``answer_header`` (the ``final`` channel header): text that arrives without harmony markers is the answer, not dropped.
 """
 
 from __future__ import annotations
@@ -34,10 +34,6 @@ from ..formats import FormatStream, assemble, fold, get_format
 from . import grammar
 
 logger = logging.getLogger("dyn_plugins")
-
-#: what the harmony stream is primed with (see module docstring)
-HARMONY_PRIME = "<|channel|>final<|message|>"
-
 
 class DynamoDetector(BaseFormatDetector):
     """Dynamo format ``format_name`` as an SGLang detector (subclass per format via :func:`detector_class`)."""
@@ -87,8 +83,8 @@ class DynamoDetector(BaseFormatDetector):
 
     def _new_stream(self, tools: list[Any], *, buffered: bool) -> FormatStream:
         stream = self._fmt.stream(tools, buffered=buffered)
-        if self._fmt.reasoning:
-            stream.feed(HARMONY_PRIME)  # empty final message: emits nothing
+        if self._fmt.answer_header:
+            stream.feed(self._fmt.answer_header)  # an empty answer so far: emits nothing
         return stream
 
     def _convert(self, events: list[Any]) -> StreamingParseResult:

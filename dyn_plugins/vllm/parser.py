@@ -106,11 +106,11 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
 
         Only when the markers ARE special tokens of the served tokenizer (otherwise the flag changes
         nothing for them and would only expose other special tokens), and only when a call may
-        follow: the request has tools (or the format is harmony, whose channel markers also carry
-        the reasoning/answer split) and ``tool_choice`` is not ``"none"``.
+        follow: the request has tools (or the format's markers also carry the reasoning / answer split:
+        harmony, qwen3) and ``tool_choice`` is not ``"none"``.
         """
         request = super().adjust_request(request)
-        wants_markers = bool(getattr(request, "tools", None)) or self._format.reasoning
+        wants_markers = bool(getattr(request, "tools", None)) or self._format.carries_reasoning
         if wants_markers and getattr(request, "tool_choice", None) != "none" and self.markers_are_special():
             request.skip_special_tokens = False
         return request

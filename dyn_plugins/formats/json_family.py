@@ -342,6 +342,11 @@ class JsonFamilyMachine(Machine):
     def on_text(self, text: str) -> None:
         while text:
             st = self.state
+            if st == _HOLD:  # first: the common token, inside the payload after a start token
+                self.held.append(text)
+                if self.walker is not None:
+                    self.walker.feed(text)
+                return
             if st == _PROSE:
                 cut = _first_bracket(text) if self.candidate_ok else -1
                 if cut < 0:
@@ -368,11 +373,6 @@ class JsonFamilyMachine(Machine):
                 if rest:
                     self._release_candidate()
                 text = rest
-            else:  # _HOLD
-                self.held.append(text)
-                if self.walker is not None:
-                    self.walker.feed(text)
-                return
 
     def on_marker(self, marker: int) -> None:
         literal = self.lexer.markers[marker]

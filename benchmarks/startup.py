@@ -2,6 +2,7 @@
 
     python -m benchmarks.startup hook   [--python VENV/bin/python] [--runs 40]
     python -m benchmarks.startup vllm   [--python .venv-vllm/bin/python] [--runs 3]
+    python -m benchmarks.startup vllm-bare [--python .venv-vllm/bin/python] [--runs 3]
     python -m benchmarks.startup sglang [--python .venv-sglang/bin/python] [--runs 3]
 
 ``hook``: the wheel's ``dyn_plugins.pth`` runs at every interpreter start of the venv it is installed
@@ -14,6 +15,8 @@ imported when it loads plugins (the parser registries and the request protocol),
 plugin module plus calling its ``register()`` (the entry point). With the import hook off, so the
 entry point does the work; and separately, with the hook on, the time the hook spends registering
 when the engine's registry modules are imported (``dyn_plugins._hook._after`` timed).
+``vllm-bare``: ``load_general_plugins()`` in a fresh process that has not imported vLLM's tool-parser registry
+(what vLLM's engine core and workers do), with the import hook and with ``DYN_PLUGINS_NO_HOOK=1``.
 The code measured is the wheel installed in the venv (with its .pyc files, as users run it); each
 result lists the files where that copy differs from this tree (``installed_differs_from_tree``).
 Prints one JSON object per measurement; ``--out`` appends them to a file.
@@ -119,6 +122,43 @@ def engine(name: str, python: str, runs: int) -> dict:
     }
 
 
+_BARE = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from vllm.plugins import load_general_plugins
+t1 = time.perf_counter()
+load_general_plugins()
+t2 = time.perf_counter()
+print(json.dumps({{"load_ms": (t2 - t1) * 1e3, "registry_imported": any(p in sys.modules for p in {registries!r})}}))
+"""
+
+
+def vllm_bare(python: str, runs: int) -> dict:
+    """``load_general_plugins()`` in a fresh vLLM process that has not imported the tool-parser registry (engine
+    core, workers), with the import hook (registration left until vLLM imports the registry) and without it
+    (``DYN_PLUGINS_NO_HOOK=1``: register() imports the registry), alternating runs."""
+    from dyn_plugins.vllm import TOOL_PARSER_REGISTRIES
+
+    code = _BARE.format(registries=TOOL_PARSER_REGISTRIES)
+    env = {**ENGINES["vllm"]["env"], "VLLM_PLUGINS": "dyn_plugins"}  # ours only: other packages' plugins cost their own
+    hooked: list[dict] = []
+    unhooked: list[dict] = []
+    for i in range(runs):
+        for off in ((False, True) if i % 2 else (True, False)):
+            (unhooked if off else hooked).append(_run(python, code, {**env, "DYN_PLUGINS_NO_HOOK": "1"} if off else env))
+    with_hook = statistics.median(r["load_ms"] for r in hooked)
+    return {
+        "what": "vllm load_general_plugins() in a process without the tool-parser registry imported",
+        "load_ms_with_hook_median": round(with_hook, 1),
+        "load_ms_without_hook_median": round(statistics.median(r["load_ms"] for r in unhooked), 1),
+        "registry_imported_with_hook": any(r["registry_imported"] for r in hooked),
+        "registry_imported_without_hook": all(r["registry_imported"] for r in unhooked),
+        "runs": runs,
+        "target_ms": 50,
+        "pass": with_hook < 50 and not any(r["registry_imported"] for r in hooked),
+    }
+
+
 _IMPORTTIME = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
 
 
@@ -171,13 +211,18 @@ def installed_differs(python: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.startup", description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=("hook", "vllm", "sglang"))
+    ap.add_argument("what", choices=("hook", "vllm", "vllm-bare", "sglang"))
     ap.add_argument("--python", default=None, help="interpreter of the venv to measure (the wheel installed there)")
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--out", type=Path, default=None, help="append the JSON result to this file")
     args = ap.parse_args(argv)
-    python = args.python or str(ROOT / ".venv-core/bin/python" if args.what == "hook" else ENGINES[args.what]["python"])
-    res = hook(python, args.runs or 40) if args.what == "hook" else engine(args.what, python, args.runs or 3)
+    python = args.python or str(ROOT / ".venv-core/bin/python" if args.what == "hook" else ENGINES[args.what.split("-")[0]]["python"])
+    if args.what == "hook":
+        res = hook(python, args.runs or 40)
+    elif args.what == "vllm-bare":
+        res = vllm_bare(python, args.runs or 3)
+    else:
+        res = engine(args.what, python, args.runs or 3)
     res["installed_differs_from_tree"] = installed_differs(python)
     line = json.dumps(res)
     print(line)

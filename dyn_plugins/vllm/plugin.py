@@ -114,10 +114,39 @@ def register_reasoning_parsers(manager: Any) -> tuple[dict[str, str], list[str]]
     return done, unsupported
 
 
+#: register() ran before vLLM had imported its parser registries and left the work to the import hook, which
+#: does the whole registration (log line included) when vLLM imports them: see :func:`_left_to_hook`
+DEFERRED = False
+
+
+def _left_to_hook() -> bool:
+    """True when registering now would import vLLM's parser registries and the import hook can do it later.
+
+    vLLM runs its general plugins in every process (engine core, workers, any ``load_general_plugins()``);
+    in one that has not imported ``vllm.tool_parsers`` yet, importing it (transformers, the protocol models)
+    costs seconds for a process that may never parse a tool call (``benchmarks/startup.py``: ``vllm-bare``).
+    The hook watches exactly those modules and registers the moment one is imported. Not left when the hook
+    is off (``DYN_PLUGINS_NO_HOOK=1``): then register() imports and registers as before.
+    """
+    import sys
+
+    if any(path in sys.modules for path in (*TOOL_PARSER_REGISTRIES, REASONING_REGISTRY)):
+        return False
+    from .._hook import install
+
+    finder = install()  # the finder the .pth installed (or a new one); None when the hook is disabled
+    return finder is not None and any(path in finder.pending for path in TOOL_PARSER_REGISTRIES)
+
+
 def register() -> None:
     """Entry point: never raises, idempotent; one INFO line says what was registered."""
+    global DEFERRED
     start = time.perf_counter()
     try:
+        if _left_to_hook():
+            DEFERRED = True
+            return
+        DEFERRED = False
         from .compat import ToolParserManager, reasoning_parser_manager
 
         tools, _, unsupported = register_tool_parsers(ToolParserManager)
@@ -155,6 +184,9 @@ def hook_tool_parsers() -> None:
     """
     import sys
 
+    if DEFERRED:
+        register()  # the entry point's whole registration, left to this moment
+        return
     for path in TOOL_PARSER_REGISTRIES:
         manager = getattr(sys.modules.get(path), "ToolParserManager", None)
         if manager is not None:

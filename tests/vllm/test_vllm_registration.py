@@ -142,3 +142,34 @@ def test_hook_off_means_plugins_only(model_dir: Any) -> None:
     """With DYN_PLUGINS_NO_HOOK=1 and no plugin loading, vLLM knows none of the Dynamo-only names."""
     fresh = probe(env={"PROBE_LOAD": "0", "DYN_PLUGINS_NO_HOOK": "1"})
     assert not OURS & (set(fresh["after"]) - {"glm47", "jamba"})
+
+
+# (environment, registry imported by load_general_plugins() itself?)
+BARE_PROCESS: list[tuple[dict[str, str], bool]] = [
+    ({}, False),  # the import hook registers when vLLM imports its registry: nothing imported before that
+    ({"DYN_PLUGINS_NO_HOOK": "1"}, True),  # no hook: register() imports the registry and registers at once
+]
+
+
+@pytest.mark.parametrize(("env", "imports_registry"), BARE_PROCESS, ids=["hook", "no-hook"])
+def test_bare_process_registers_without_importing_the_registry(env: dict[str, str], imports_registry: bool) -> None:
+    """A vLLM process that has not imported the tool-parser registry (engine core, workers) pays nothing for
+    it at plugin load; once it imports the registry, every name is registered and the INFO line says so."""
+    from dyn_plugins.vllm import TOOL_PARSER_REGISTRIES
+
+    code = (
+        "import sys, json, logging; logging.basicConfig(level=logging.INFO);"
+        "from vllm.plugins import load_general_plugins; load_general_plugins();"
+        f"loaded = any(p in sys.modules for p in {TOOL_PARSER_REGISTRIES!r});"
+        "from vllm.tool_parsers import ToolParserManager;"
+        "print('BARE' + json.dumps([loaded, ToolParserManager.list_registered()]))"
+    )
+    full = {**os.environ, "VLLM_TARGET_DEVICE": "cpu", **env}
+    full.pop("VLLM_PLUGINS", None)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full, timeout=300, cwd="/")
+    line = next((l for l in proc.stdout.splitlines() if l.startswith("BARE")), None)
+    assert line is not None, proc.stderr[-3000:]
+    loaded, registered = json.loads(line[len("BARE") :])
+    assert loaded is imports_registry
+    assert set(ALL_TOOL_NAMES) <= set(registered)
+    assert proc.stderr.count("dyn-plugins: registered") == 1, proc.stderr[-3000:]

@@ -34,6 +34,11 @@ from .types import ArgsDelta, CallStart, Event, ReasoningDelta, TextDelta
 
 logger = logging.getLogger("dyn_plugins")
 
+#: The per-token events (argument fragments of a streaming call, prose, reasoning) are built as
+#: ``ev = _new(Cls); ev.field = ...``: the same dataclass instance as ``Cls(...)`` without a Python-level
+#: ``__init__`` frame, which is a measurable share of a live token's cost (``benchmarks/calls.py``).
+_new = object.__new__
+
 
 class Machine:
     """Base streaming state machine: owns the lexer, the event buffer and the prose policy."""
@@ -139,7 +144,9 @@ class Machine:
     # -- output helpers -----------------------------------------------------------------------------
     def reasoning(self, text: str) -> None:
         if text:
-            self.events.append(ReasoningDelta(text))
+            ev = _new(ReasoningDelta)
+            ev.text = text
+            self.events.append(ev)
 
     def call(self, name: str, arguments: str) -> None:
         """One complete call: settles the oldest open preview, or emits the call whole.
@@ -178,7 +185,9 @@ class Machine:
         p = self._open
         if p is not None and fragment:  # the common case: the preview's object is open
             p.parts.append(fragment)
-            self.events.append(ArgsDelta(p.index, fragment))
+            ev = _new(ArgsDelta)
+            ev.index, ev.fragment = p.index, fragment
+            self.events.append(ev)
             return
         if not fragment or not self._previews:
             return
@@ -221,7 +230,9 @@ class Machine:
         if self._ws:
             self.events.append(TextDelta("".join(self._ws)))
             self._ws.clear()
-        self.events.append(TextDelta(body))
+        ev = _new(TextDelta)
+        ev.text = body
+        self.events.append(ev)
         if len(body) < len(text):
             self._ws.append(text[len(body):])
 

@@ -419,7 +419,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{args.engine} is not installed in this environment ({sys.executable}); create one with "
             f"{VENV_SCRIPTS[args.engine]} (from the repository) or pip install {args.engine} next to dyn-plugins"
         )
-    demo = importlib.import_module(f"dyn_plugins.{args.engine}.demo")
+    demo = importlib.import_module(f"dyn_plugins.replay.{args.engine}_demo")
     rest = list(args.args)
     if rest[:1] == ["--"]:
         rest = rest[1:]
@@ -478,7 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--show", action="store_true", help="print the template itself")
     sp.set_defaults(func=cmd_template)
 
-    sp = sub.add_parser("demo", help="replay recorded outputs through an engine's real serving code", description="Run the engine demo (dyn_plugins.<engine>.demo); needs that engine installed. Arguments after the engine go to the demo.")
+    sp = sub.add_parser("demo", help="replay recorded outputs through an engine's real serving code", description="Run the engine demo (dyn_plugins.replay.<engine>_demo); needs that engine installed. Arguments after the engine go to the demo.")
     sp.add_argument("--engine", required=True, choices=N.ENGINES)
     sp.add_argument("args", nargs=argparse.REMAINDER, help="passed to the demo")
     sp.set_defaults(func=cmd_demo)

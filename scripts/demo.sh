@@ -6,7 +6,7 @@ VENV="$("$ROOT/scripts/venv_vllm.sh" | tail -1)"
 cd "$ROOT"
 export VLLM_TARGET_DEVICE="${VLLM_TARGET_DEVICE:-cpu}" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 status=0
-"$VENV/bin/python" -m dyn_plugins.vllm.demo "$@" || status=$?
+"$VENV/bin/python" -m dyn_plugins.replay.vllm_demo "$@" || status=$?
 if [[ -x "$ROOT/scripts/demo_sglang.sh" ]]; then
     "$ROOT/scripts/demo_sglang.sh" "$@" || status=$?
 fi

@@ -3,4 +3,4 @@
 source "$(dirname "$0")/common.sh"
 VENV="$("$ROOT/scripts/venv_sglang.sh" | tail -1)"
 cd /tmp
-exec "$VENV/bin/python" -W ignore -m dyn_plugins.sglang.demo "$@"
+exec "$VENV/bin/python" -W ignore -m dyn_plugins.replay.sglang_demo "$@"

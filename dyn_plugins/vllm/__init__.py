@@ -2,7 +2,7 @@
 ``vllm.general_plugins`` entry point (:func:`dyn_plugins.vllm.plugin.register`).
 
 Importing this package is cheap and never imports vLLM; :mod:`.parser`, :mod:`.compat`,
-:mod:`.replay` and :mod:`.demo` do.
+:mod:`dyn_plugins.replay.vllm_serving` and :mod:`dyn_plugins.replay.vllm_demo` do.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ def make_tool_call_id() -> str:
     return f"chatcmpl-tool-{uuid.uuid4().hex}"
 
 
-#: What the in-process harness (:mod:`.replay`) uses of vLLM: symbol -> modules holding it (newest first).
+#: What the in-process harness (:mod:`dyn_plugins.replay.vllm_serving`) uses of vLLM: symbol -> modules holding it (newest first).
 _HARNESS_MODULES: dict[str, tuple[str, ...]] = {
     "CompletionOutput": ("vllm.outputs",),
     "RequestOutput": ("vllm.outputs",),

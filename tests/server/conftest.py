@@ -31,7 +31,7 @@ SERVER_FORMATS = tuple(sorted(_wanted, key=lambda f: f != LOAD_FORMAT))
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from dyn_plugins.vllm.cpu_model import build_random_model
+    from dyn_plugins.replay.cpu_model import build_random_model
 
     return build_random_model(tmp_path_factory.mktemp("tiny-random"))
 
@@ -44,7 +44,7 @@ class Servers:
         self.current: Any = None
 
     def get(self, fmt: str) -> Any:
-        from dyn_plugins.vllm.live_server import LiveServer
+        from dyn_plugins.replay.live_server import LiveServer
 
         if self.current is not None and self.current.format == fmt:
             return self.current

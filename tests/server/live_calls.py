@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from dyn_plugins.vllm.live_server import SERVED_NAME
+from dyn_plugins.replay.live_server import SERVED_NAME
 
 #: format of the load test (tests/server/test_server_load.py)
 LOAD_FORMAT = os.environ.get("DYN_LOAD_FORMAT", "deepseek_v3_1")

@@ -16,7 +16,7 @@ from dyn_plugins.samples import SCENARIOS, TOOLS, sample
 pytestmark = pytest.mark.sglang
 
 import sglang  # noqa: E402,F401  (the SGLang venv has it: a missing engine must fail, not skip)
-from dyn_plugins.sglang.replay import Replayer  # noqa: E402
+from dyn_plugins.replay.sglang_serving import Replayer  # noqa: E402
 
 CASES = [(f, s) for f in ("phi4", "qwen3") for s in SCENARIOS]
 

@@ -24,7 +24,7 @@ from dyn_plugins.formats import FORMAT_NAMES
 pytestmark = pytest.mark.sglang
 
 import sglang  # noqa: E402,F401  (the SGLang venv has it: a missing engine must fail, not skip)
-from dyn_plugins.sglang.replay import Replayer, ScriptedTokenizerManager, reassemble  # noqa: E402
+from dyn_plugins.replay.sglang_serving import Replayer, ScriptedTokenizerManager, reassemble  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_long_call_buffered_switch(replayer: Replayer, fmt: str, monkeypatch: py
 _LOG_ONCE = r"""
 import logging, sys
 logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="LOG %(name)s %(message)s")
-from dyn_plugins.sglang.replay import Replayer
+from dyn_plugins.replay.sglang_serving import Replayer
 tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
 r = Replayer()
 for _ in range(2):

@@ -17,7 +17,7 @@ from stream_modes import mode, streamed_calls  # noqa: F401  (mode: a fixture)
 pytestmark = pytest.mark.sglang
 
 import sglang  # noqa: E402,F401  (the SGLang venv has it: a missing engine must fail, not skip)
-from dyn_plugins.sglang.replay import Replayer  # noqa: E402
+from dyn_plugins.replay.sglang_serving import Replayer  # noqa: E402
 
 CASES = [(f, s) for f in FORMAT_NAMES for s in SCENARIOS]
 

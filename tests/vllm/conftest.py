@@ -15,7 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Local model directory: tokenizer with every format's markers as special tokens, tiny qwen2 config."""
-    from dyn_plugins.vllm.replay import build_model_dir
+    from dyn_plugins.replay.vllm_serving import build_model_dir
 
     return build_model_dir(tmp_path_factory.mktemp("vllm-model"))
 
@@ -23,7 +23,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def serving(model_dir: Path) -> Any:
     """``serving(name)`` -> (OpenAIServingChat, ScriptedEngine) configured with ``--tool-call-parser name`` (cached)."""
-    from dyn_plugins.vllm.replay import make_serving_chat
+    from dyn_plugins.replay.vllm_serving import make_serving_chat
 
     cache: dict[str, Any] = {}
 

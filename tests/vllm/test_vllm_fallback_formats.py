@@ -19,7 +19,7 @@ pytestmark = pytest.mark.vllm
 
 
 def _run(chat_engine: tuple[Any, Any], text: str, *, stream: bool, tools: Any = TOOLS, sizes: tuple[int, ...] = (1,)) -> Any:
-    from dyn_plugins.vllm.replay import Script, encode, run_chat
+    from dyn_plugins.replay.vllm_serving import Script, encode, run_chat
 
     chat, engine = chat_engine
     return run_chat(chat, engine, Script(encode(engine, text), sizes, "stop"), stream=stream, tools=tools)
@@ -31,21 +31,21 @@ def _calls(result: Any) -> list[tuple[str, Any]]:
 
 @pytest.fixture(scope="module")
 def qwen3(model_dir: Any) -> Any:
-    from dyn_plugins.vllm.replay import make_serving_chat
+    from dyn_plugins.replay.vllm_serving import make_serving_chat
 
     return make_serving_chat(model_dir, "qwen3")
 
 
 @pytest.fixture(scope="module")
 def kimi(model_dir: Any) -> Any:
-    from dyn_plugins.vllm.replay import make_serving_chat
+    from dyn_plugins.replay.vllm_serving import make_serving_chat
 
     return make_serving_chat(model_dir, None, reasoning_parser="kimi")
 
 
 @pytest.fixture(scope="module")
 def kimi_jamba(model_dir: Any) -> Any:
-    from dyn_plugins.vllm.replay import make_serving_chat
+    from dyn_plugins.replay.vllm_serving import make_serving_chat
 
     return make_serving_chat(model_dir, "jamba", reasoning_parser="kimi")
 

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.vllm
 
 def _stream_with_tokens(serving: Any, fmt: str) -> tuple[list[tuple[int, dict[str, Any]]], int, Any]:
     """(token index, chunk) for each streamed chunk, the closing marker's token, the non-streaming result."""
-    from dyn_plugins.vllm.replay import Script, ScriptedEngine, chat_request, encode, run_chat
+    from dyn_plugins.replay.vllm_serving import Script, ScriptedEngine, chat_request, encode, run_chat
 
     chat, engine = serving(fmt)
     ids = encode(engine, long_call.text(fmt))
@@ -60,7 +60,7 @@ def _stream_with_tokens(serving: Any, fmt: str) -> tuple[list[tuple[int, dict[st
 
 
 def _streamed(chunks: list[tuple[int, dict[str, Any]]]) -> Any:
-    from dyn_plugins.vllm.replay import reassemble
+    from dyn_plugins.replay.vllm_serving import reassemble
 
     return reassemble([c for _, c in chunks])
 
@@ -111,7 +111,7 @@ def test_long_call_buffered_switch(serving: Any, fmt: str, monkeypatch: pytest.M
 _LOG_ONCE = r"""
 import logging, sys
 logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="LOG %(name)s %(message)s")
-from dyn_plugins.vllm.replay import Script, encode, make_serving_chat, run_chat
+from dyn_plugins.replay.vllm_serving import Script, encode, make_serving_chat, run_chat
 chat, engine = make_serving_chat(sys.argv[1], "glm47")
 for _ in range(2):
     r = run_chat(chat, engine, Script(encode(engine, sys.argv[2])), stream=True, tools=[{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}])

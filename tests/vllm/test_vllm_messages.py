@@ -31,7 +31,7 @@ TAGGED = FORMAT_NAMES if structural_tags.supported() else ("glm47", "deepseek_v3
 @pytest.fixture(scope="module")
 def messages(model_dir: Any) -> Any:
     """``messages(fmt)`` -> (AnthropicServingMessages, ScriptedEngine) with ``--tool-call-parser fmt`` (cached)."""
-    from dyn_plugins.vllm.replay import make_serving_chat
+    from dyn_plugins.replay.vllm_serving import make_serving_chat
 
     cache: dict[str, Any] = {}
 
@@ -51,7 +51,7 @@ def _calls(result: Any) -> list[tuple[str, Any]]:
 @pytest.mark.parametrize(("fmt", "scenario"), CASES)
 def test_messages_match_chat_completions(serving: Any, messages: Any, fmt: str, scenario: str, stream: bool) -> None:
     """/v1/messages returns the calls, text and thinking that /v1/chat/completions returns for the same output."""
-    from dyn_plugins.vllm.replay import Script, encode, run_chat, run_messages
+    from dyn_plugins.replay.vllm_serving import Script, encode, run_chat, run_messages
 
     chat, chat_engine = serving(fmt)
     text = sample(fmt, scenario).text
@@ -69,7 +69,7 @@ def test_messages_match_chat_completions(serving: Any, messages: Any, fmt: str, 
 @pytest.mark.parametrize("fmt", FORMAT_NAMES)
 def test_messages_forced_tool_choice(messages: Any, fmt: str, stream: bool) -> None:
     """tool_choice {"type": "tool"} (a named function in the chat request): the call comes back as tool_use."""
-    from dyn_plugins.vllm.replay import Script, encode, run_messages
+    from dyn_plugins.replay.vllm_serving import Script, encode, run_messages
 
     handler, engine = messages(fmt)
     # with our structural tag the call is decoded in the format itself; otherwise through vLLM's generic JSON
@@ -86,7 +86,7 @@ def test_messages_forced_tool_choice(messages: Any, fmt: str, stream: bool) -> N
 def test_messages_max_tokens_cut(messages: Any, stream: bool) -> None:
     """A call cut by max_tokens: the recovered calls are delivered. stop_reason follows the chat finish_reason
     (0.32 non-streaming says tool_calls for a cut call, so tool_use; 0.33 keeps length: max_tokens)."""
-    from dyn_plugins.vllm.replay import Script, encode, run_messages
+    from dyn_plugins.replay.vllm_serving import Script, encode, run_messages
 
     handler, engine = messages("jamba")
     result = run_messages(handler, engine, Script(encode(engine, sample("jamba", "truncated").text), (1,), "length"), stream=stream, tools=TOOLS)

@@ -125,7 +125,7 @@ def test_dynamo_fallback_style_construction(name: str, model_dir: Any) -> None:
     from vllm.tool_parsers import ToolParserManager
 
     from dyn_plugins.samples import TOOLS, sample, samples
-    from dyn_plugins.vllm.replay import chat_request, load_plugins
+    from dyn_plugins.replay.vllm_serving import chat_request, load_plugins
 
     load_plugins()
     tokenizer = get_tokenizer(str(model_dir))

@@ -26,7 +26,7 @@ CHUNKINGS = {"1tok": (1,), "3-2tok": (3, 2), "7tok": (7,)}
 
 
 def _run(serving: Any, fmt: str, text: str, *, stream: bool, sizes: tuple[int, ...] = (1,), finish: str = "stop") -> Any:
-    from dyn_plugins.vllm.replay import Script, encode, run_chat
+    from dyn_plugins.replay.vllm_serving import Script, encode, run_chat
 
     chat, engine = serving(fmt)
     return run_chat(chat, engine, Script(encode(engine, text), sizes, finish), stream=stream, tools=TOOLS)
@@ -135,7 +135,7 @@ def test_harmony_reasoning_streamed(serving: Any, scenario: str) -> None:
 @pytest.mark.parametrize("fmt", FORMAT_NAMES)
 def test_adjust_request_keeps_special_markers(serving: Any, fmt: str) -> None:
     """The markers are special tokens in the served tokenizer: our adjust_request turns skip_special_tokens off."""
-    from dyn_plugins.vllm.replay import Script, encode, run_chat
+    from dyn_plugins.replay.vllm_serving import Script, encode, run_chat
 
     chat, engine = serving(fmt)
     run_chat(chat, engine, Script(encode(engine, sample(fmt, "single").text)), stream=False, tools=TOOLS)
@@ -144,7 +144,7 @@ def test_adjust_request_keeps_special_markers(serving: Any, fmt: str) -> None:
 
 def test_adjust_request_leaves_tool_choice_none_alone(serving: Any) -> None:
     """tool_choice="none": no call may follow, so special tokens stay skipped (vLLM's default)."""
-    from dyn_plugins.vllm.replay import Script, encode, run_chat
+    from dyn_plugins.replay.vllm_serving import Script, encode, run_chat
 
     chat, engine = serving("jamba")
     run_chat(chat, engine, Script(encode(engine, "Hello.")), stream=False, tools=TOOLS, tool_choice="none")
@@ -172,7 +172,7 @@ def test_required_tool_choice_gets_our_structural_tag(serving: Any, fmt: str) ->
     xgrammar can express it (0.32 / 0.33); with vLLM 0.31's xgrammar vLLM's own tag or JSON call list instead."""
 
     from dyn_plugins.structural_tags import LAYOUTS, supported
-    from dyn_plugins.vllm.replay import Script, encode, run_chat
+    from dyn_plugins.replay.vllm_serving import Script, encode, run_chat
     from dyn_plugins.vllm.structural_tags import MODEL_KEY
 
     chat, engine = serving(fmt)

@@ -47,7 +47,7 @@ def _expected(fmt: str, level: str | None, strict_tool: bool) -> tuple[bool, boo
 
 @pytest.fixture(scope="module")
 def strict_serving(model_dir: Any) -> Any:
-    from dyn_plugins.vllm.replay import make_serving_chat
+    from dyn_plugins.replay.vllm_serving import make_serving_chat
 
     cache: dict[tuple[str, str | None], Any] = {}
 
@@ -80,7 +80,7 @@ def _tools(strict: bool) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_auto_tool_choice_constraint_per_level(strict_serving: Any, fmt: str, level: str | None, strict_tool: bool) -> None:
     """tool_choice="auto": whether vLLM constrains decoding (structural tag) and pins the arguments, per level."""
-    from dyn_plugins.vllm.replay import Script, encode, run_chat
+    from dyn_plugins.replay.vllm_serving import Script, encode, run_chat
 
     chat, engine = strict_serving(fmt, level)
     result = run_chat(chat, engine, Script(encode(engine, sample(fmt, "single").text)), stream=False, tools=_tools(strict_tool), tool_choice="auto")
@@ -96,7 +96,7 @@ def test_auto_tool_choice_constraint_per_level(strict_serving: Any, fmt: str, le
 @pytest.mark.parametrize("fmt", TAGGED)
 def test_required_tool_choice_always_constrained(strict_serving: Any, fmt: str, level: str | None) -> None:
     """tool_choice="required" gets the format's structural tag at every level; arguments pinned only at PARAMETER."""
-    from dyn_plugins.vllm.replay import Script, encode, run_chat
+    from dyn_plugins.replay.vllm_serving import Script, encode, run_chat
 
     chat, engine = strict_serving(fmt, level)
     result = run_chat(chat, engine, Script(encode(engine, sample(fmt, "single").text)), stream=True, tools=_tools(False), tool_choice="required")

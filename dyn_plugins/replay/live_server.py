@@ -1,7 +1,7 @@
 """A real ``vllm serve`` on 127.0.0.1 with a dyn-plugins parser: start, wait (bounded), stop (process group).
 
-Used by ``make run`` on a CPU-only machine (:mod:`dyn_plugins.vllm.live_demo`) and by the live-server
-tests. The server runs the tiny random model of :mod:`dyn_plugins.vllm.cpu_model` with
+Used by ``make run`` on a CPU-only machine (:mod:`dyn_plugins.replay.live_demo`) and by the live-server
+tests. The server runs the tiny random model of :mod:`dyn_plugins.replay.cpu_model` with
 ``--enable-auto-tool-choice --tool-call-parser NAME --chat-template`` of the format's template.
 """
 

@@ -8,7 +8,7 @@ otherwise). Everything above the engine is vLLM's own code: chat template render
 ``adjust_request``, parser construction and validation, ``Parser.parse`` / ``parse_delta``, the
 end-of-stream flush, ``finish_reason`` and the OpenAI serialisation.
 
-Shared by the tests (``tests/vllm``) and the demo (:mod:`dyn_plugins.vllm.demo`).
+Shared by the tests (``tests/vllm``) and the demo (:mod:`dyn_plugins.replay.vllm_demo`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def build_model_dir(directory: str | Path, *, model_type: str = "qwen2") -> Path
     """A local model directory (tokenizer with every format's markers as special tokens + tiny config.json)."""
     from transformers import AutoTokenizer
 
-    from ..replay.tokenizer import build_tokenizer, write_model_config
+    from .tokenizer import build_tokenizer, write_model_config
 
     out = Path(directory)
     if not (out / "config.json").exists():
@@ -100,7 +100,7 @@ class ScriptedEngine:
         return self.tokenizer.decode(list(ids), skip_special_tokens=skip)
 
     async def generate(self, engine_input: Any, sampling_params: Any, request_id: str, **kwargs: Any) -> AsyncIterator[Any]:
-        from . import compat
+        from ..vllm import compat
 
         CompletionOutput, RequestOutput = compat.harness("CompletionOutput"), compat.harness("RequestOutput")
         RequestOutputKind = compat.harness("RequestOutputKind")
@@ -141,7 +141,7 @@ class ScriptedEngine:
 
 def load_plugins() -> None:
     """What every vLLM process does at start-up (an in-process harness must do it itself)."""
-    from . import compat
+    from ..vllm import compat
 
     compat.harness("load_general_plugins")()
 
@@ -163,7 +163,7 @@ def make_serving_chat(
     """
     os.environ.setdefault("VLLM_TARGET_DEVICE", "cpu")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from . import compat
+    from ..vllm import compat
 
     ModelConfig = compat.harness("ModelConfig")
     BaseModelPath, OpenAIServingModels = compat.harness("BaseModelPath"), compat.harness("OpenAIServingModels")
@@ -250,7 +250,7 @@ def reassemble(chunks: list[dict[str, Any]]) -> ChatResult:
 
 
 def chat_request(tools: list[dict[str, Any]] | None, stream: bool, **extra: Any) -> Any:
-    from .compat import ChatCompletionRequest
+    from ..vllm.compat import ChatCompletionRequest
 
     body: dict[str, Any] = {
         "model": MODEL_NAME,
@@ -360,7 +360,7 @@ async def run_messages_async(serving: Any, engine: ScriptedEngine, script: Scrip
     ``tools`` are OpenAI-style (converted with :func:`anthropic_tools`); ``extra`` goes into the request body
     (e.g. ``tool_choice={"type": "any"}``).
     """
-    from . import compat
+    from ..vllm import compat
 
     engine.script = script
     body: dict[str, Any] = {

@@ -1,6 +1,6 @@
 """Replay demo: recorded outputs of every Dynamo format through vLLM's real chat-completions serving code.
 
-``dyn-plugins demo --engine vllm`` / ``python -m dyn_plugins.vllm.demo [--format F] [--scenario S]``.
+``dyn-plugins demo --engine vllm`` / ``python -m dyn_plugins.replay.vllm_demo [--format F] [--scenario S]``.
 For each format x scenario (dyn_plugins.samples), the recorded text is tokenized with a local
 tokenizer (built here, no hub), and the token ids are replayed by a scripted engine into vLLM's
 ``OpenAIServingChat`` configured as ``vllm serve --enable-auto-tool-choice --tool-call-parser
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..formats import FORMAT_NAMES
     from ..samples import SCENARIOS, TOOLS, sample
-    from .replay import Script, build_model_dir, encode, make_serving_chat, run_chat
+    from .vllm_serving import Script, build_model_dir, encode, make_serving_chat, run_chat
 
     formats = args.format or list(FORMAT_NAMES)
     scenarios = args.scenario or list(SCENARIOS)

@@ -36,7 +36,7 @@ def build_random_model(directory: str | Path, *, seed: int = 0) -> Path:
     from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
 
     from ..chat_templates import TEMPLATES
-    from ..replay.tokenizer import build_tokenizer
+    from .tokenizer import build_tokenizer
 
     out = Path(directory)
     if (out / "model.safetensors").exists():

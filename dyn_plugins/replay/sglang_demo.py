@@ -1,6 +1,6 @@
 """Replay demo: recorded outputs of every Dynamo format through SGLang's real OpenAIServingChat.
 
-``dyn-plugins demo --engine sglang`` / ``python -m dyn_plugins.sglang.demo [FORMAT ...]``: for each
+``dyn-plugins demo --engine sglang`` / ``python -m dyn_plugins.replay.sglang_demo [FORMAT ...]``: for each
 format and scenario, one non-streaming and one streaming request; prints the OpenAI answer compactly.
 """
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.getLogger("sglang").setLevel(logging.ERROR)
     try:
-        from .replay import Replayer
+        from .sglang_serving import Replayer
     except ImportError as exc:
         print(f"SGLang is not installed here ({exc}); run scripts/demo_sglang.sh", file=sys.stderr)
         return 2

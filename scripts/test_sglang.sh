@@ -6,15 +6,5 @@ source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 versions=("${SGLANG_VERSIONS[@]}")
 [[ -z "${SGLANG_VERSION:-}" ]] || versions=("$SGLANG_VERSION")
-failed=()
-for v in "${versions[@]}"; do
-    echo "=== SGLang $v" >&2
-    start=$SECONDS
-    VENV="$(SGLANG_VERSION="$v" "$ROOT/scripts/venv_sglang.sh" | tail -1)"
-    echo "=== SGLang $v: venv ready in $((SECONDS - start)) s" >&2
-    start=$SECONDS
-    run_then_prune "$VENV" "$VENV/bin/pytest" -q -m sglang -p no:cacheprovider -W ignore::DeprecationWarning \
-        -W ignore::UserWarning tests/sglang "$@" || failed+=("$v")
-    echo "=== SGLang $v: suite done in $((SECONDS - start)) s" >&2
-done
-if ((${#failed[@]})); then echo "SGLang suites failed for: ${failed[*]}" >&2; exit 1; fi
+each_version SGLANG SGLang "$ROOT/scripts/venv_sglang.sh" "${versions[@]}" -- -q -m sglang -p no:cacheprovider \
+    -W ignore::DeprecationWarning -W ignore::UserWarning tests/sglang "$@"

@@ -8,14 +8,4 @@ cd "$ROOT"
 export VLLM_TARGET_DEVICE="${VLLM_TARGET_DEVICE:-cpu}" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 versions=("${VLLM_VERSIONS[@]}")
 [[ -z "${VLLM_VERSION:-}" ]] || versions=("$VLLM_VERSION")
-failed=()
-for v in "${versions[@]}"; do
-    echo "=== vLLM $v" >&2
-    start=$SECONDS
-    VENV="$(VLLM_VERSION="$v" "$ROOT/scripts/venv_vllm.sh" | tail -1)"
-    echo "=== vLLM $v: venv ready in $((SECONDS - start)) s" >&2
-    start=$SECONDS
-    run_then_prune "$VENV" "$VENV/bin/pytest" -q -m vllm -p no:cacheprovider tests/vllm "$@" || failed+=("$v")
-    echo "=== vLLM $v: suite done in $((SECONDS - start)) s" >&2
-done
-if ((${#failed[@]})); then echo "vLLM suites failed for: ${failed[*]}" >&2; exit 1; fi
+each_version VLLM vLLM "$ROOT/scripts/venv_vllm.sh" "${versions[@]}" -- -q -m vllm -p no:cacheprovider tests/vllm "$@"

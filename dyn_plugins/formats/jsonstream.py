@@ -25,6 +25,7 @@ _STRING_RUN = re.compile(r'[^"\\\x00-\x1f]+')
 #: ``text.isprintable() and '"' not in text and "\\" not in text``: three C-level checks, a few times
 #: cheaper than the regex; ``isprintable`` is False for every control character, and the rare printable
 #: text it also rejects (e.g. a no-break space) only takes the exact path.
+
 _JSON_WS = re.compile(r"[ \t\n\r]+")
 _NUMBER_RUN = re.compile(r"[0-9eE.+\-]+")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}

@@ -247,7 +247,6 @@ class Machine:
         self._ws.clear()
 
 
-
 def _is_object(arguments: str) -> bool:
     if not arguments.startswith("{"):
         return False

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .formats import ALL_FORMAT_NAMES, get_format
+from .formats import ALL_FORMAT_NAMES, get_format, machine
 from .formats.tools import tool_spec
 from .names import TOOL_PARSERS, UnknownParserError, lookup, our_format
 
@@ -44,9 +44,10 @@ class Raw:
     warnings: list[str] = field(default_factory=list)
 
 
-#: end-of-turn tokens that a model generates and the logprobs report but that engines never detokenize into the
-#: text they parse (a stop token ends generation): one at the end of the logprobs is left out of the raw output
-END_OF_TURN = frozenset({"<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<｜end▁of▁sentence｜>", "<|endoftext|>", "<|end_of_text|>"})
+#: end-of-turn tokens (the formats' one list) that a model generates and the logprobs report but that engines
+#: never detokenize into the text they parse (a stop token ends generation): one at the end of the logprobs is
+#: left out of the raw output
+END_OF_TURN = frozenset(machine.END_OF_TURN)
 
 
 def _token_text(entry: dict[str, Any], decode_ids: Callable[[list[int]], bytes] | None) -> str:

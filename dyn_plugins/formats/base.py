@@ -20,11 +20,12 @@ class FormatStream:
     (:meth:`.machine.Machine.feed`).
     """
 
-    __slots__ = ("feed", "finish", "_machine")
+    __slots__ = ("feed", "finish", "_machine", "_stop_marker")
 
     def __init__(self, fmt: Format, machine: Machine) -> None:
         machine.format_name = fmt.name
         self._machine = machine
+        self._stop_marker = fmt.stop_marker
         self.feed: Callable[[str], list[Event]] = machine.feed
         self.finish: Callable[[], list[Event]] = machine.finish
 
@@ -34,12 +35,15 @@ class FormatStream:
         return self._machine.failed
 
     def call_pending(self) -> bool:
-        """True when the output so far ends inside a complete call whose stop marker is missing.
-
-        Engines trim stop tokens from the text (gpt-oss's ``<|call|>`` is one): an adapter that knows the
-        engine did so feeds :attr:`Format.stop_marker` back before :meth:`finish`.
-        """
+        """True when the output so far ends inside a complete call whose stop marker is missing."""
         return self._machine.safe_call_pending()
+
+    def finish_output(self) -> list[Event]:
+        """:meth:`finish` for an engine's output. Engines trim stop tokens from the text and gpt-oss's ``<|call|>``
+        (:attr:`Format.stop_marker`) is one: when the output ended inside a complete call that only lacks it,
+        it is fed first, so that the call does not depend on whether the engine kept it."""
+        events = self.feed(self._stop_marker) if self._stop_marker and self.call_pending() else []
+        return events + self.finish()
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,14 @@ class Format:
         stream = self.stream(tools, buffered=True)
         events = stream.feed(text)
         events.extend(stream.finish())
+        return assemble(events)
+
+    def parse_output(self, text: str, tools: ToolsArg = None) -> ParseResult:
+        """:meth:`parse` of an engine's output, whose trimmed stop marker is put back (:meth:`FormatStream.finish_output`):
+        what the adapters answer a non-streaming request with."""
+        stream = self.stream(tools, buffered=True)
+        events = stream.feed(text)
+        events.extend(stream.finish_output())
         return assemble(events)
 
     def has_trigger(self, text: str) -> bool:

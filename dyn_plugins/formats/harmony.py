@@ -10,9 +10,11 @@ ended by ``<|end|>``, ``<|call|>`` or ``<|return|>`` (or, implicitly, by the nex
 * ``final`` content and recipient-less ``commentary`` prose -> normal text; a recipient-less
   commentary JSON payload ended by ``<|call|>`` is hidden; messages to other recipients are dropped;
 * recipient-less ``analysis`` -> reasoning text (``ParseResult.reasoning_text``), never content;
-* prose outside any message is kept (the protocol is stripped around it), but an output with no
-  harmony marker at all is not a harmony message and gives no text (Dynamo: ``"Hello"`` -> ``""``),
-  so such prose is held until the first marker arrives;
+* prose outside any message is kept (the protocol is stripped around it); prose before the first marker
+  is held until one arrives. An output with no harmony marker at all gives no text in Dynamo
+  (``"Hello"`` -> ``""``); we pass it through as text at its end instead: it is what an engine that strips
+  special tokens (``skip_special_tokens``) leaves of a harmony answer, and dropping it would answer nothing
+  (tests/fixtures/deviations.json);
 * a header cut off by the end of the output is dropped.
 
 Streaming: ``final`` text and reasoning stream as they arrive. Live mode announces a call when its
@@ -165,7 +167,9 @@ class HarmonyMachine(Machine):
     def on_end(self) -> None:
         if self.state == _CONTENT:
             self._close_content(None)
-        self.pending = []
+        if self.pending:  # no marker at all: the markers were stripped, the text is the answer
+            self.prose("".join(self.pending))
+            self.pending = []
 
     def call_pending(self) -> bool:
         """Inside a function-call message whose arguments are complete JSON, with no ``<|call|>`` yet."""

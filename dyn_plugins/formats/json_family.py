@@ -178,7 +178,7 @@ def basic_json_parse(message: str, cfg: JsonFamilyConfig, recovery: bool = True)
     else:
         found = False
         for start in cfg.start_tokens:
-            for end in cfg.end_tokens:
+            for end in _ends_for(cfg, start):
                 prefix = text[: text.index(start)].strip(WS) if start in text else ""
                 got = _single_token_payload(payload, start) if not end else _extract_regions(payload, start, end, recovery)
                 if got is not None:
@@ -200,6 +200,15 @@ def basic_json_parse(message: str, cfg: JsonFamilyConfig, recovery: bool = True)
     if recovery and cfg.strip_markup and any(tok in text for tok in cfg.markers):
         return recognize(_strip_markup(payload, cfg)) or [], ""
     return [], text
+
+
+def _ends_for(cfg: JsonFamilyConfig, start: str) -> tuple[str, ...]:
+    """The end tokens tried with ``start``, in order. Dynamo tries every start with every end; a start
+    token whose own end (same position) is "" is tried end-less first, else its missing-end recovery
+    would read ``<|python_tag|>{...}; {...}`` (or one followed by prose) as a single broken payload."""
+    ends = cfg.end_tokens
+    own = ends[cfg.start_tokens.index(start)] if len(ends) == len(cfg.start_tokens) else None
+    return ("",) + tuple(e for e in ends if e) if own == "" else ends
 
 
 def _first_bracket(text: str) -> int:
@@ -389,7 +398,7 @@ class JsonFamilyMachine(Machine):
                     self._release_candidate()
                 self.state, self.held = _HOLD, [literal]
                 self.candidate_ok = False
-            self.walker = CallWalker(self, compact_arrays=self.cfg.end_tokens == ("",)) if self.live else None
+            self.walker = CallWalker(self, compact_arrays=_ends_for(self.cfg, literal)[0] == "") if self.live else None
             return
         # an end marker before any start marker
         if st == _PROSE:

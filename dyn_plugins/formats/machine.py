@@ -19,6 +19,11 @@ Normal-text policy (Dynamo trims the message and, depending on the format, the t
 prose goes through :meth:`Machine.prose`, which drops whitespace at the start of the message and
 holds trailing whitespace back until it is known whether non-blank text (release it), a call (the
 format decides: keep or drop) or the end of the message (drop it) follows.
+
+End-of-turn tokens (:data:`END_OF_TURN`) are recognised by every format's lexer: engines trim them as stop
+tokens, but one reaches the parser when a model's stop list lacks it (Llama 3's ``<|eom_id|>``) or the request
+keeps stop strings, and no call may depend on that. One that ends the output (only whitespace after it) is
+dropped; one that more text follows stays text.
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ logger = logging.getLogger("dyn_plugins")
 #: ``__init__`` frame, which is a measurable share of a live token's cost (``benchmarks/calls.py``).
 _new = object.__new__
 
+#: End-of-turn token texts of the model families our formats serve (Llama 3, DeepSeek, ChatML, GPT-2 style).
+END_OF_TURN: tuple[str, ...] = ("<|eot_id|>", "<|eom_id|>", "<|end_of_text|>", "<|endoftext|>", "<|im_end|>", "<｜end▁of▁sentence｜>")
+
 
 class Machine:
     """Base streaming state machine: owns the lexer, the event buffer and the prose policy."""
@@ -52,7 +60,12 @@ class Machine:
         self.format_name = type(self).__name__
         #: the machine raised once (a bug): the rest of the output passes through as text
         self.failed = False
-        self.lexer = MarkerLexer(markers or self.markers)
+        own = tuple(markers or self.markers)
+        #: marker ids from here on are END_OF_TURN tokens (those that do not clash with the format's own)
+        self._eot_base = len(own)
+        self.lexer = MarkerLexer(own + tuple(t for t in END_OF_TURN if not any(t in m or m in t for m in own)))
+        #: an end-of-turn token seen, plus the whitespace after it: dropped at the end, text if more follows
+        self._eot = ""
         self.events: list[Event] = []
         #: calls decided (the one-shot parse's count); formats read it, e.g. "text after the first call"
         self.ncalls = 0
@@ -74,12 +87,15 @@ class Machine:
         try:
             lexer = self.lexer
             first = lexer.first_char
-            if text and not lexer.held and ((first not in text) if first else lexer.first_re.search(text) is None):
+            if text and not lexer.held and not self._eot and ((first not in text) if first else lexer.first_re.search(text) is None):
                 self.on_text(text)  # no marker can start here: the common token, without the lexer's list
             else:
                 on_text = self.on_text
+                eot_base = self._eot_base
                 for tok in lexer.feed(text):
-                    if type(tok) is str:
+                    if self._eot or (type(tok) is int and tok >= eot_base):
+                        self._end_of_turn(tok)
+                    elif type(tok) is str:
                         on_text(tok)
                     else:
                         self.on_marker(tok)
@@ -95,7 +111,8 @@ class Machine:
             return []
         try:
             for tok in self.lexer.finish():
-                self._dispatch(tok)
+                self._end_of_turn(tok) if self._eot else self._dispatch(tok)
+            self._eot = ""  # an end-of-turn token ended the output: dropped
             self.on_end()
             while self._previews:
                 self.no_call()
@@ -126,6 +143,23 @@ class Machine:
             self.on_text(tok)
         else:
             self.on_marker(tok)
+
+    def _end_of_turn(self, tok: Token) -> None:
+        """A token while an end-of-turn token is held, or an end-of-turn token itself."""
+        if type(tok) is int and tok >= self._eot_base:
+            self._release_eot()
+            self._eot = self.lexer.markers[tok]
+        elif type(tok) is str and not tok.strip(WS):
+            self._eot += tok
+        else:
+            self._release_eot()
+            self._dispatch(tok)
+
+    def _release_eot(self) -> None:
+        """More output followed the held end-of-turn token: it was text."""
+        held, self._eot = self._eot, ""
+        if held:
+            self.on_text(held)
 
     # -- format hooks -------------------------------------------------------------------------------
     def on_text(self, text: str) -> None:

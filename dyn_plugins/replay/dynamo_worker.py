@@ -43,13 +43,16 @@ from ..samples import sample, samples
 KEY_RE = re.compile(r"replay:([A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+|[A-Za-z0-9_.\-]+)")
 
 
-def build_model_dir(directory: str | Path) -> Path:
-    """The tiny local model directory: this package's tokenizer (every format's markers) + a qwen2 config."""
+def build_model_dir(directory: str | Path, *, markers_special: bool = True) -> Path:
+    """The tiny local model directory: this package's tokenizer (every format's markers) + a qwen2 config.
+
+    ``markers_special=False`` for Dynamo's native frontend, whose detokenizer drops special tokens.
+    """
     from transformers import AutoTokenizer
 
     from .tokenizer import build_tokenizer, write_model_config
 
-    out = build_tokenizer(directory)
+    out = build_tokenizer(directory, markers_special=markers_special)
     write_model_config(out, vocab_size=len(AutoTokenizer.from_pretrained(str(out))))
     return out
 
@@ -89,6 +92,9 @@ class ReplayEngine(LLMEngine):
         parser = argparse.ArgumentParser(description="Dynamo worker replaying recorded model outputs")
         parser.add_argument("--model-dir", required=True, help="local model dir (config.json + tokenizer)")
         parser.add_argument("--build-model", action="store_true", help="write the tiny model into --model-dir first")
+        parser.add_argument(
+            "--plain-markers", action="store_true", help="with --build-model: markers as non-special tokens (native frontend)"
+        )
         parser.add_argument("--served-model-name", required=True)
         parser.add_argument("--namespace", default="dynamo")
         parser.add_argument("--component", default="replay")
@@ -104,7 +110,7 @@ class ReplayEngine(LLMEngine):
 
         model_dir = Path(args.model_dir).resolve()
         if args.build_model:
-            build_model_dir(model_dir)
+            build_model_dir(model_dir, markers_special=not args.plain_markers)
         engine = cls(model_dir, args.served_model_name, load_replays(args.replay_file), args.tokens_per_chunk, args.delay)
         config = WorkerConfig(
             namespace=args.namespace,

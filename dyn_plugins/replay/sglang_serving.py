@@ -1,9 +1,12 @@
 """SGLang's real ``OpenAIServingChat`` in-process, fed by a scripted tokenizer manager (no model, no GPU).
 
 The scripted manager tokenizes a recorded model output with a local tokenizer (built by
-:func:`dyn_plugins.replay.tokenizer.build_tokenizer`) and yields it back the way SGLang's
-``TokenizerManager.generate_request`` does: one dict per token with the cumulative text when
-streaming (special tokens stay whole, as with SGLang's detokenizer), one dict at the end otherwise.
+:func:`dyn_plugins.replay.tokenizer.build_tokenizer`, or a real model's tokenizer directory given as
+``Replayer(tokenizer_dir=...)``) and yields it back the way SGLang's ``TokenizerManager.generate_request``
+does: one dict per step (``tokens_per_step`` tokens, SGLang's ``stream_interval``) with the cumulative text
+when streaming, one dict at the end otherwise. The text comes from SGLang's own detokenizer code
+(``DetokenizerManager``'s incremental decode: partial UTF-8 held back, the request's resolved
+``skip_special_tokens``, a matched stop token trimmed) where that release has it.
 Used by the SGLang tests and by ``dyn-plugins demo --engine sglang``.
 """
 
@@ -12,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -38,7 +43,7 @@ class Reply:
 class ScriptedTokenizerManager:
     """Just enough of SGLang's TokenizerManager for OpenAIServingChat; replays ``self.script``."""
 
-    def __init__(self, model_dir: Path, server_args: Any) -> None:
+    def __init__(self, model_dir: Path, server_args: Any, model_type: str = "qwen2") -> None:
         from transformers import AutoTokenizer
 
         self.server_args = server_args
@@ -47,13 +52,16 @@ class ScriptedTokenizerManager:
         self.served_model_name = "replay"
         self.model_config = SimpleNamespace(
             is_multimodal=False,
-            hf_config=SimpleNamespace(model_type="qwen2", architectures=["Qwen2ForCausalLM"]),
+            hf_config=SimpleNamespace(model_type=model_type, architectures=["Qwen2ForCausalLM"]),
             get_default_sampling_params=lambda: {},
             context_len=4096,
         )
         self.request_logger = SimpleNamespace(log_requests=False, log_requests_level=0)
         self.script = ""
         self.finish: dict[str, Any] = {"type": "stop", "matched": None}
+        #: a stop token id the model emits after the script (SGLang stops on it and trims it), or None
+        self.stop_id: int | None = None
+        self.tokens_per_step = 1
         self.last_request: Any = None
 
     def config_value(self, name: str) -> Any:
@@ -67,32 +75,84 @@ class ScriptedTokenizerManager:
     async def generate_request(self, obj: Any, request: Any = None):  # type: ignore[no-untyped-def]
         self.last_request = obj
         ids = self.tokenizer.encode(self.script, add_special_tokens=False)
+        finish = dict(self.finish)
+        if self.stop_id is not None:
+            ids.append(self.stop_id)
+            finish = {"type": "stop", "matched": self.stop_id}
+        params = obj.sampling_params if isinstance(obj.sampling_params, dict) else {}
+        skip = bool(params.get("skip_special_tokens", True))
         meta = {"id": "replay-0", "prompt_tokens": 8, "completion_tokens": len(ids), "cached_tokens": 0, "weight_version": "default"}
-        if obj.stream:
-            text, start = "", 0
-            for i in range(len(ids)):
-                last = i == len(ids) - 1
-                # a token that ends inside a multi-byte character is held until the character is complete, as
-                # SGLang's detokenizer does (decoding it alone would give U+FFFD)
-                piece = self.tokenizer.decode(ids[start : i + 1], skip_special_tokens=False)
-                if piece.endswith("\ufffd") and not last:
-                    continue
-                text, start = text + piece, i + 1
-                yield {"text": text, "index": 0, "output_ids": ids[: i + 1], "meta_info": {**meta, "completion_tokens": i + 1, "finish_reason": dict(self.finish) if last else None}}
-        else:
-            yield {"text": self.script, "index": 0, "output_ids": ids, "meta_info": {**meta, "finish_reason": dict(self.finish)}}
+        step = self.tokens_per_step if obj.stream else max(len(ids), 1)
+        text = ""
+        for end, piece, last in detokenize(self.tokenizer, ids, step, finish, skip, self.server_args.tool_call_parser):
+            text += piece
+            if obj.stream or last:
+                yield {"text": text, "index": 0, "output_ids": ids[:end], "meta_info": {**meta, "completion_tokens": end, "finish_reason": dict(finish) if last else None}}
+
+
+def detokenize(tokenizer: Any, ids: list[int], step: int, finish: dict[str, Any], skip: bool, parser: str | None) -> Iterator[tuple[int, str, bool]]:
+    """(tokens so far, new text, last?) per step of ``step`` tokens, decoded as SGLang's detokenizer does."""
+    step = max(step, 1)
+    bounds = list(range(step, len(ids), step)) + [len(ids)]
+    try:
+        from sglang.srt.managers.detokenizer_manager import DetokenizerManager
+        from sglang.srt.parser.response_template import tool_close_token_ids
+    except ImportError:  # an SGLang release without that decode: hold back partial characters ourselves
+        DetokenizerManager = None  # noqa: N806
+    if DetokenizerManager is None or not hasattr(DetokenizerManager, "_decode_batch_token_id_output"):
+        sent, held = "", 0
+        for end in bounds:
+            last = end == len(ids)
+            trim = last and isinstance(finish.get("matched"), int) and ids[-1] == finish["matched"]
+            upto = ids[: end - 1] if trim else ids[:end]
+            full = tokenizer.decode(upto, skip_special_tokens=skip)
+            if full.endswith("\ufffd") and not last:
+                yield end, "", False
+                continue
+            yield end, full[len(sent):], last
+            sent = full
+        return
+    detok = object.__new__(DetokenizerManager)
+    detok.decode_status = {}
+    detok.vocab_size = len(tokenizer)
+    detok.disable_tokenizer_batch_decode = False
+    detok.tokenizer = tokenizer
+    detok.is_tool_call_parser_gpt_oss = parser == "gpt-oss"
+    detok.tool_close_token_ids = tool_close_token_ids(parser, tokenizer)
+    start = 0
+    for end in bounds:
+        last = end == len(ids)
+        batch = SimpleNamespace(
+            rids=["replay-0"], decoded_texts=[""], decode_ids=[ids[start:end]], read_offsets=[0],
+            finished_reasons=[dict(finish) if last else None], no_stop_trim=[False],
+            skip_special_tokens=[skip], spaces_between_special_tokens=[True],
+        )
+        (piece,) = detok._decode_batch_token_id_output(batch)
+        start = end
+        yield end, piece, last
 
 
 class Replayer:
-    """One OpenAIServingChat per tool-call parser name, over a temp model dir with the local tokenizer."""
+    """One OpenAIServingChat per tool-call parser name, over a temp model dir with the local tokenizer.
 
-    def __init__(self, workdir: str | Path | None = None) -> None:
+    ``tokenizer_dir``: a Hugging Face tokenizer directory (a real model's) copied into the model dir instead;
+    ``model_type`` is what SGLang reads from the model's config.
+    """
+
+    def __init__(self, workdir: str | Path | None = None, *, tokenizer_dir: str | Path | None = None, model_type: str = "qwen2") -> None:
         self._tmp = None
         if workdir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="dyn-plugins-sglang-")
             workdir = self._tmp.name
         self.model_dir = Path(workdir) / "model"
-        if not (self.model_dir / "tokenizer.json").exists():
+        self.model_type = model_type
+        if tokenizer_dir is not None and not (self.model_dir / "tokenizer.json").exists():
+            shutil.copytree(tokenizer_dir, self.model_dir, dirs_exist_ok=True)
+            from transformers import AutoTokenizer
+
+            size = len(AutoTokenizer.from_pretrained(str(self.model_dir)))
+            write_model_config(self.model_dir, vocab_size=size + 8)
+        elif not (self.model_dir / "tokenizer.json").exists():
             build_tokenizer(self.model_dir)
             tok = json.loads((self.model_dir / "tokenizer.json").read_text())
             write_model_config(self.model_dir, vocab_size=len(tok["model"]["vocab"]) + len(tok.get("added_tokens", [])) + 8)
@@ -108,14 +168,16 @@ class Replayer:
 
             args = ServerArgs(model_path=str(self.model_dir), tool_call_parser=parser, reasoning_parser=reasoning_parser, device="cpu")
             publish(args, role="tokenizer")
-            tm = ScriptedTokenizerManager(self.model_dir, args)
+            tm = ScriptedTokenizerManager(self.model_dir, args, self.model_type)
             self._chats[key] = (OpenAIServingChat(tm, TemplateManager()), tm)
         return self._chats[key]
 
-    def run(self, parser: str, output: str, *, stream: bool, tools: list[dict[str, Any]], tool_choice: Any = "auto", finish: str = "stop", reasoning_parser: str | None = None) -> Reply:
-        return asyncio.run(self.arun(parser, output, stream=stream, tools=tools, tool_choice=tool_choice, finish=finish, reasoning_parser=reasoning_parser))
+    def run(self, parser: str, output: str, *, stream: bool, tools: list[dict[str, Any]], tool_choice: Any = "auto", finish: str = "stop", reasoning_parser: str | None = None, tokens_per_step: int = 1, stop_token: str | None = None) -> Reply:
+        return asyncio.run(self.arun(parser, output, stream=stream, tools=tools, tool_choice=tool_choice, finish=finish, reasoning_parser=reasoning_parser, tokens_per_step=tokens_per_step, stop_token=stop_token))
 
-    async def arun(self, parser: str, output: str, *, stream: bool, tools: list[dict[str, Any]], tool_choice: Any = "auto", finish: str = "stop", reasoning_parser: str | None = None) -> Reply:
+    async def arun(self, parser: str, output: str, *, stream: bool, tools: list[dict[str, Any]], tool_choice: Any = "auto", finish: str = "stop", reasoning_parser: str | None = None, tokens_per_step: int = 1, stop_token: str | None = None) -> Reply:
+        """One request. ``stop_token``: the model then emits that token and SGLang stops on it (``finish`` is then
+        a stop that matched it); ``tokens_per_step``: tokens per streamed step."""
         from sglang.srt.entrypoints.openai.protocol import ChatCompletionRequest
 
         chat, tm = self.chat(parser, reasoning_parser)
@@ -125,6 +187,8 @@ class Replayer:
         publish(tm.server_args, role="tokenizer")
         tm.script = output
         tm.finish = {"type": finish, "matched": None} if finish == "stop" else {"type": finish, "length": 0}
+        tm.stop_id = None if stop_token is None else tm.tokenizer.convert_tokens_to_ids(stop_token)
+        tm.tokens_per_step = tokens_per_step
         req = ChatCompletionRequest(
             model="replay",
             messages=[{"role": "user", "content": "What is the weather in Paris?"}],

@@ -2,7 +2,9 @@
 
 A byte-level BPE trained on the recorded samples (so punctuation such as ``",`` merges into single
 tokens, as in real vocabularies) plus all markers as added special tokens, saved with a ChatML chat
-template that renders ``tools`` and assistant ``tool_calls``. Needs ``tokenizers`` and
+template that renders ``tools`` and assistant ``tool_calls``. ``markers_special=False`` adds the markers as
+added tokens that are NOT special (as DeepSeek's vocabulary has them): a detokenizer that skips special tokens
+(Dynamo's native frontend) still shows them to the parser. Needs ``tokenizers`` and
 ``transformers`` (both come with vLLM and SGLang); no network.
 """
 
@@ -50,15 +52,22 @@ def _corpus() -> list[str]:
     return text * 4
 
 
-def build_tokenizer(directory: str | Path, *, vocab_size: int = 1200, extra_special: list[str] | None = None) -> Path:
-    """Train and save the tokenizer (plus a minimal ``tokenizer_config.json``) into ``directory``."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+def build_tokenizer(
+    directory: str | Path, *, vocab_size: int = 1200, extra_special: list[str] | None = None, markers_special: bool = True
+) -> Path:
+    """Train and save the tokenizer (plus a minimal ``tokenizer_config.json``) into ``directory``.
+
+    ``markers_special=False``: every format marker is an added, non-special token (one id, never skipped).
+    """
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    specials = CHAT_SPECIALS + EXTRA_SPECIALS + all_markers() + list(extra_special or [])
+    markers = all_markers()
+    specials = CHAT_SPECIALS + EXTRA_SPECIALS + (markers if markers_special else []) + list(extra_special or [])
     specials = list(dict.fromkeys(specials))
+    plain = [m for m in markers if m not in specials]
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -69,6 +78,8 @@ def build_tokenizer(directory: str | Path, *, vocab_size: int = 1200, extra_spec
         show_progress=False,
     )
     tok.train_from_iterator(_corpus(), trainer)
+    if plain:
+        tok.add_tokens([AddedToken(m, special=False, normalized=False) for m in plain])
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok,
         bos_token="<|startoftext|>",

@@ -62,6 +62,14 @@ class Script:
     token_ids: list[int]
     chunk_sizes: Sequence[int] = (1,)
     finish_reason: str = "stop"
+    #: the last id is a stop token the engine stopped on (``<|call|>``, ``<|eot_id|>``): returned among the
+    #: token ids but not detokenized, as vLLM's detokenizer does without ``include_stop_str_in_output``
+    trim_stop: bool = False
+
+    @property
+    def text_ids(self) -> list[int]:
+        """The ids whose text the client gets."""
+        return self.token_ids[:-1] if self.trim_stop else list(self.token_ids)
 
 
 @dataclass
@@ -124,13 +132,13 @@ class ScriptedEngine:
             return RequestOutput(request_id, None, prompt_ids, None, [comp], finished=last)
 
         if getattr(sampling_params, "output_kind", None) != RequestOutputKind.DELTA:
-            yield output(self._decode(script.token_ids, skip), list(script.token_ids), True)
+            yield output(self._decode(script.text_ids, skip), list(script.token_ids), True)
             return
         sent, done = "", 0
         for n, chunk in enumerate(chunks):
             done += len(chunk)
             last = n == len(chunks) - 1
-            text = self._decode(script.token_ids[:done], skip)
+            text = self._decode(script.text_ids[:done], skip)
             if text.endswith("\ufffd") and not last:  # incomplete UTF-8 sequence: held back, as vLLM does
                 delta = ""
             else:

@@ -55,7 +55,7 @@ class DynamoDetector(BaseFormatDetector):
 
     def detect_and_parse(self, text: str, tools: list[Any]) -> StreamingParseResult:
         stream = self._new_stream(tools, buffered=True)  # one-shot: Dynamo's parse
-        events = stream.feed(text) + self._end(stream)
+        events = stream.feed(text) + stream.finish_output()
         result = assemble(events)
         self.reasoning_text += result.reasoning_text
         calls = [ToolCallItem(tool_index=i, name=c.name, parameters=c.arguments) for i, c in enumerate(result.calls)]
@@ -71,15 +71,8 @@ class DynamoDetector(BaseFormatDetector):
     def finish(self, tools: list[Any]) -> StreamingParseResult:
         if self._stream is None:
             return StreamingParseResult()
-        return self._convert(self._end(self._stream))
+        return self._convert(self._stream.finish_output())
 
-    def _end(self, stream: FormatStream) -> list[Any]:
-        """Finish a stream. SGLang's detokenizer trims stop tokens unless the parser is its own ``gpt-oss``:
-        gpt-oss's ``<|call|>`` (a stop token) is put back when the output ended inside a complete call."""
-        events: list[Any] = []
-        if self._fmt.stop_marker and stream.call_pending():
-            events = stream.feed(self._fmt.stop_marker)
-        return events + stream.finish()
 
     def _new_stream(self, tools: list[Any], *, buffered: bool) -> FormatStream:
         stream = self._fmt.stream(tools, buffered=buffered)

@@ -11,7 +11,7 @@ Streaming contract with vLLM 0.31 / 0.32 (``vllm/parser/abstract_parser.py``):
   into a ``DeltaMessage`` (content, reasoning, tool-call deltas with index, id on the first delta).
 - ``engine_based_streaming = True``: ``Parser.parse_delta(..., finished=True)`` then calls
   :meth:`DynamoToolParser.finish_streaming` (``_flush_engine_parsers``), which flushes the core
-  stream's ``finish()`` events. The JSON family (jamba, nemotron_deci, default) emits its calls only
+  stream's ``finish_output()`` events (a stop token vLLM trimmed, gpt-oss's ``<|call|>``, put back). The JSON family (jamba, nemotron_deci, default) emits its calls only
   there. The flag also makes vLLM skip accumulating ``previous_text`` (we never read it) and, for
   non-streaming output without calls and for ``tool_choice="none"``, use our ``content`` (markup
   stripped) instead of the raw text.
@@ -128,7 +128,7 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
 
     # -- one-shot -----------------------------------------------------------------------------
     def extract_tool_calls(self, model_output: str, request: Any) -> Any:
-        result = self._format.parse(model_output, self._tools(request))
+        result = self._format.parse_output(model_output, self._tools(request))
         calls = [
             compat.ToolCall(type="function", function=compat.FunctionCall(name=c.name, arguments=c.arguments))
             for c in result.calls
@@ -161,7 +161,7 @@ class DynamoToolParser(compat.ToolParser):  # type: ignore[misc, valid-type]
         if self._stream is None or self._finished:
             return None
         self._finished = True
-        return self._to_delta(self._stream.finish())
+        return self._to_delta(self._stream.finish_output())
 
     def _to_delta(self, events: list[Event]) -> Any:
         chunk = fold(events, self.prev_tool_call_arr, self.streamed_args_for_tool, per_call=True)

@@ -8,7 +8,10 @@ import sys
 
 import pytest
 
-from dyn_plugins.formats import FORMAT_NAMES, ParseResult, ToolCall, get_format, parse_stream
+from typing import Any
+
+from dyn_plugins.formats import FORMAT_NAMES, ParseResult, ToolCall, assemble, get_format, parse_stream
+from dyn_plugins.formats.machine import END_OF_TURN
 from dyn_plugins.samples import TOOLS, samples
 
 SEVEN = ("glm47", "jamba", "nemotron_deci", "deepseek_v3_1", "harmony", "deepseek_v3_2", "default")
@@ -159,3 +162,77 @@ def test_stray_marker_before_a_call_is_not_part_of_it(fmt: str, text: str, calls
     for result in results:
         assert [(c.name, json.loads(c.arguments)) for c in result.calls] == calls
         assert result.normal_text == normal
+
+
+def _all_modes(fmt: str, text: str) -> list[Any]:
+    """One-shot, buffered and live streaming (one character per chunk) of ``text``."""
+    return [get_format(fmt).parse(text, TOOLS)] + [parse_stream(fmt, list(text), TOOLS, buffered=b) for b in (True, False)]
+
+
+# (format, output as the model wrote it before its end-of-turn token, expected calls, expected normal text): the
+# answer must not depend on whether the engine trimmed that token (seen with real Llama 3 / DeepSeek tokens)
+END_OF_TURN_CASES: list[tuple[str, str, list[tuple[str, dict]], str]] = [
+    ("default", '{"name": "get_weather", "parameters": {"city": "Paris"}}', [("get_weather", {"city": "Paris"})], ""),
+    ("default", '<|python_tag|>{"name": "get_weather", "parameters": {"city": "Paris"}}', [("get_weather", {"city": "Paris"})], ""),
+    ("nemotron_deci", '<TOOLCALL>[{"name": "get_weather", "arguments": {"city": "Paris"}}]', [("get_weather", {"city": "Paris"})], ""),
+    ("nemotron_deci", '<TOOLCALL>[{"name": "get_weather", "arguments": {"city": "Paris"}}]</TOOLCALL>', [("get_weather", {"city": "Paris"})], ""),
+    ("jamba", '<tool_calls>[{"name": "get_weather", "arguments": {"city": "Paris"}}]</tool_calls>', [("get_weather", {"city": "Paris"})], ""),
+    ("glm47", "Sure.<tool_call>get_weather<arg_key>city</arg_key><arg_value>Paris</arg_value></tool_call>", [("get_weather", {"city": "Paris"})], "Sure."),
+    ("deepseek_v3_1", '<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>get_weather<｜tool▁sep｜>{"city": "Paris"}<｜tool▁call▁end｜><｜tool▁calls▁end｜>', [("get_weather", {"city": "Paris"})], ""),
+    ("harmony", "<|channel|>final<|message|>It is sunny.", [], "It is sunny."),
+]
+
+
+@pytest.mark.parametrize("eot", END_OF_TURN)
+@pytest.mark.parametrize(("fmt", "text", "calls", "normal"), END_OF_TURN_CASES)
+def test_end_of_turn_token_at_the_end_changes_nothing(fmt: str, text: str, calls: list[tuple[str, dict]], normal: str, eot: str) -> None:
+    for tail in ("", eot, eot + "\n"):
+        for result in _all_modes(fmt, text + tail):
+            assert [(c.name, json.loads(c.arguments)) for c in result.calls] == calls, tail
+            assert result.normal_text == normal, tail
+
+
+@pytest.mark.parametrize("fmt", FORMAT_NAMES)
+def test_end_of_turn_token_followed_by_text_stays_text(fmt: str) -> None:
+    header = "<|channel|>final<|message|>" if fmt == "harmony" else ""  # harmony: text is a final message's
+    for result in _all_modes(fmt, header + "Hi <|eot_id|> there"):
+        assert result.normal_text == "Hi <|eot_id|> there"
+
+
+# <|python_tag|> payloads docs/formats.md accepts: ;-separated objects, one followed by prose, a second tag
+PYTHON_TAG_CASES: list[tuple[str, list[tuple[str, dict]]]] = [
+    ('<|python_tag|>{"name": "get_weather", "parameters": {"city": "Paris"}}; {"name": "get_time", "parameters": {"timezone": "UTC"}}',
+     [("get_weather", {"city": "Paris"}), ("get_time", {"timezone": "UTC"})]),
+    ('<|python_tag|>{"name": "get_weather", "parameters": {"city": "Paris"}} I will report back.', [("get_weather", {"city": "Paris"})]),
+    ('<|python_tag|>{"name": "get_weather", "parameters": {"city": "Paris"}}<|python_tag|>{"name": "get_time", "parameters": {"timezone": "UTC"}}',
+     [("get_weather", {"city": "Paris"}), ("get_time", {"timezone": "UTC"})]),
+]
+
+
+@pytest.mark.parametrize(("text", "calls"), PYTHON_TAG_CASES)
+def test_default_python_tag_payloads(text: str, calls: list[tuple[str, dict]]) -> None:
+    for result in _all_modes("default", text):
+        assert [(c.name, json.loads(c.arguments)) for c in result.calls] == calls
+
+
+# harmony call messages as an engine leaves them when it trims the stop token <|call|>
+TRIMMED_CALL = [
+    ('<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city": "Paris"}', [("get_weather", {"city": "Paris"})]),
+    ('<|channel|>analysis<|message|>Need weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather<|message|>{"city": "Paris"}',
+     [("get_weather", {"city": "Paris"})]),
+]
+
+
+@pytest.mark.parametrize(("text", "calls"), TRIMMED_CALL)
+def test_engine_output_with_trimmed_stop_marker_keeps_its_call(text: str, calls: list[tuple[str, dict]]) -> None:
+    """``parse_output`` / ``finish_output`` (what the adapters use) give the call with or without ``<|call|>``,
+    one-shot and streamed (one character per chunk) in both modes; ``parse`` stays Dynamo's: no ``<|call|>``, no call."""
+    fmt = get_format("harmony")
+    assert fmt.parse(text, TOOLS).calls == []
+    for tail in ("", "<|call|>"):
+        results = [fmt.parse_output(text + tail, TOOLS)]
+        for buffered in (True, False):
+            stream = fmt.stream(TOOLS, buffered=buffered)
+            results.append(assemble([e for ch in text + tail for e in stream.feed(ch)] + stream.finish_output()))
+        for result in results:
+            assert [(c.name, json.loads(c.arguments)) for c in result.calls] == calls, (tail, result)

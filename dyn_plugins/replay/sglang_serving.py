@@ -96,19 +96,18 @@ def detokenize(tokenizer: Any, ids: list[int], step: int, finish: dict[str, Any]
     bounds = list(range(step, len(ids), step)) + [len(ids)]
     try:
         from sglang.srt.managers.detokenizer_manager import DetokenizerManager
-        from sglang.srt.parser.response_template import tool_close_token_ids
-    except ImportError:  # an SGLang release without that decode: hold back partial characters ourselves
+    except ImportError:
         DetokenizerManager = None  # noqa: N806
     if DetokenizerManager is None or not hasattr(DetokenizerManager, "_decode_batch_token_id_output"):
-        sent, held = "", 0
+        # an SGLang release without that decode step: hold back partial characters ourselves
+        sent = ""
         for end in bounds:
             last = end == len(ids)
             trim = last and isinstance(finish.get("matched"), int) and ids[-1] == finish["matched"]
             upto = ids[: end - 1] if trim else ids[:end]
             full = tokenizer.decode(upto, skip_special_tokens=skip)
-            if full.endswith("\ufffd") and not last:
-                yield end, "", False
-                continue
+            if not last:  # an incomplete character at the end waits for its remaining bytes
+                full = full.rstrip("\ufffd")
             yield end, full[len(sent):], last
             sent = full
         return
@@ -118,7 +117,12 @@ def detokenize(tokenizer: Any, ids: list[int], step: int, finish: dict[str, Any]
     detok.disable_tokenizer_batch_decode = False
     detok.tokenizer = tokenizer
     detok.is_tool_call_parser_gpt_oss = parser == "gpt-oss"
-    detok.tool_close_token_ids = tool_close_token_ids(parser, tokenizer)
+    try:  # 0.5.23+: a stop token that closes a call is kept
+        from sglang.srt.parser.response_template import tool_close_token_ids
+
+        detok.tool_close_token_ids = tool_close_token_ids(parser, tokenizer)
+    except ImportError:
+        detok.tool_close_token_ids = frozenset()
     start = 0
     for end in bounds:
         last = end == len(ids)

@@ -95,7 +95,8 @@ class Worker:
 
 @dataclass
 class Stack:
-    """A Dynamo frontend (``--dyn-chat-processor ENGINE``) and replay workers, in one venv's Python."""
+    """A Dynamo frontend (``--dyn-chat-processor ENGINE``, or Dynamo's native path with ``engine=""``) and replay
+    workers, in one venv's Python."""
 
     python: str
     engine: str
@@ -148,7 +149,7 @@ class Stack:
             [
                 self.python, "-m", "dynamo.frontend",
                 "--http-host", "127.0.0.1", "--http-port", str(self.port),
-                "--discovery-backend", "file", "--dyn-chat-processor", self.engine,
+                "--discovery-backend", "file", *(["--dyn-chat-processor", self.engine] if self.engine else []),
             ],
             self._env(self.frontend_env),
         )

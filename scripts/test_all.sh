@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: every suite in order (core + CLI, vLLM per version, SGLang per version, Dynamo end to end, the real
-# server), each run even when an earlier one failed; a summary with each suite's time at the end.
+# server), each run even when an earlier one failed; a summary with each suite's time at the end. The real server's
+# JUnit XML is left in test-results/server.xml.
 # While a suite runs, the venvs of the next suites are built in the background (installs are download and disk
 # bound, tests CPU bound). With DYN_PLUGINS_PRUNE_VENVS=1 (CI) at most PREFETCH_ROOM (default 2) engine venvs are
 # on disk at a time. The lock in each venv script (common.sh lock_venv) makes a suite that reaches a venv still
@@ -40,7 +41,10 @@ for suite in test_core test_vllm test_sglang test_dynamo test_server; do
     echo "=== $suite" >&2
     start=$SECONDS
     rc=0
-    "$ROOT/scripts/$suite.sh" || rc=$?
+    args=()
+    # the real server's results, for the README's per-format table (tests/server/results_table.py)
+    [[ "$suite" != test_server ]] || { mkdir -p "$ROOT/test-results"; args=(--junitxml="$ROOT/test-results/server.xml"); }
+    "$ROOT/scripts/$suite.sh" "${args[@]}" || rc=$?
     summary+=("$suite: $((SECONDS - start)) s, exit $rc")
     ((rc == 0)) || failed+=("$suite")
 done

@@ -1,7 +1,9 @@
 """Which real tokenizer each format is tested with, and that tokenizer's stop tokens: the tests' one table.
 
 A (format, tokenizer) pair is one row; the tests parametrize over :data:`PAIRS`. ``deepseek_v4`` (DSML with
-``tool_calls``) is the V4 model's own format; V3.2's DSML is tested with both DeepSeek vocabularies.
+``tool_calls``) is the V4 model's own format; V3.2's DSML is tested with both DeepSeek vocabularies. The
+``default`` and ``jamba`` templates write their own turn markers (ChatML, Jamba's), plain text to Llama 3's
+vocabulary: only the prompt is affected, the outputs under test are the recorded ones.
 """
 
 from __future__ import annotations

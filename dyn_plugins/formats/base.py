@@ -94,5 +94,6 @@ class Format:
         return assemble(events)
 
     def has_trigger(self, text: str) -> bool:
-        """Cheap check: does ``text`` contain one of the format's call triggers?"""
-        return any(t in text for t in self.triggers)
+        """Cheap check: may ``text`` hold a call? One of the format's call triggers or markers is in it (an end
+        marker alone is enough: nemotron_deci recovers ``[...]</TOOLCALL>``)."""
+        return any(t in text for t in self.triggers) or any(m in text for m in self.special_markers)

@@ -34,8 +34,9 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 from .base import Format
 from .jsontext import dumps_compact, try_loads
-from .machine import WS, Machine
+from .machine import WS, Machine, _new
 from .tools import ToolIndex
+from .types import ArgsDelta
 
 _P = "<｜DSML｜"
 INVOKE = _P + "invoke name="
@@ -192,8 +193,20 @@ class DsmlMachine(Machine):
             self.prose(text)
         elif self.state == _INVOKE:
             self.body.append(text)
-            if self.args is not None:
-                self.args.text(text)
+            a = self.args
+            if a is not None:
+                p = self._open
+                body = text.rstrip(WS)
+                if p is not None and body and a.state == _PVALUE and a.string and not a.lead and not a.stopped:
+                    # a string parameter's text: LiveArgs.text's common case + Machine.preview_args, inlined
+                    fragment = encode_basestring(a.ws + body)[1:-1]
+                    a.ws = text[len(body) :]
+                    p.parts.append(fragment)
+                    ev = _new(ArgsDelta)
+                    ev.index, ev.fragment = p.index, fragment
+                    self.events.append(ev)
+                else:
+                    a.text(text)
             elif self.heading:
                 self._head()
 

@@ -29,10 +29,11 @@ from __future__ import annotations
 import re
 
 from .base import Format
-from .jsonstream import JsonCompactor
+from .jsonstream import _STRING, JsonCompactor
 from .jsontext import dumps_compact, try_loads
-from .machine import WS, Machine
+from .machine import WS, Machine, _new
 from .tools import ToolIndex
+from .types import ArgsDelta
 
 MARKERS = ("<|start|>", "<|channel|>", "<|message|>", "<|constrain|>", "<|end|>", "<|call|>", "<|return|>")
 _START, _CHANNEL, _MESSAGE, _CONSTRAIN, _END, _CALL, _RETURN = range(7)
@@ -123,8 +124,17 @@ class HarmonyMachine(Machine):
                 self.had_reasoning = True
             elif kind in (_CALL_ARGS, _HIDDEN_JSON):
                 self.content.append(text)
-                if self.args is not None:
-                    self.preview_args(self.args.push(text))
+                a = self.args
+                if a is not None:
+                    p = self._open
+                    if p is not None and a.mode == _STRING and not a.is_key and not a._skip_ws and not a.diverged and '"' not in text and "\\" not in text and text.isprintable():
+                        # plain string content (JsonCompactor.push's fast path) + Machine.preview_args, inlined: two frames less
+                        p.parts.append(text)
+                        ev = _new(ArgsDelta)
+                        ev.index, ev.fragment = p.index, text
+                        self.events.append(ev)
+                    else:
+                        self.preview_args(a.push(text))
 
     # -- markers ----------------------------------------------------------------------------------
     def on_marker(self, marker: int) -> None:

@@ -33,7 +33,8 @@ from typing import Any
 from . import jsontext
 from .jsonstream import _STRING, JsonTokens
 from .jsontext import JsonScanner
-from .machine import WS, Machine
+from .machine import WS, Machine, _new
+from .types import ArgsDelta
 from .tools import ToolIndex
 
 Calls = list[tuple[str, str]]
@@ -111,8 +112,9 @@ def _extract_regions(text: str, start: str, end: str, recovery: bool) -> str | N
     return None
 
 
-def _single_token_payload(text: str, start: str) -> str | None:
-    """Payload of an end-less start token: ``;``-separated objects or one array per segment."""
+def _single_token_payload(text: str, start: str, recovery: bool) -> str | None:
+    """Payload of an end-less start token: ``;``-separated objects or one array per segment. With
+    ``recovery``, an object the output broke off in is closed (docs/formats.md section 3.3, truncated-JSON repair)."""
     if start not in text:
         return None
     items: list[str] = []
@@ -123,6 +125,9 @@ def _single_token_payload(text: str, start: str) -> str | None:
             while seg.startswith("{", pos):
                 ok, end = _complete_value(seg, pos)
                 if not ok:
+                    repaired = jsontext.repair_truncated(seg[pos:]) if recovery else None
+                    if repaired is not None and _complete_value(repaired, 0) == (True, len(repaired)):
+                        items.append(repaired)
                     break
                 items.append(seg[pos:end])
                 pos = jsontext.skip_ws(seg, end)
@@ -180,7 +185,7 @@ def basic_json_parse(message: str, cfg: JsonFamilyConfig, recovery: bool = True)
         for start in cfg.start_tokens:
             for end in _ends_for(cfg, start):
                 prefix = text[: text.index(start)].strip(WS) if start in text else ""
-                got = _single_token_payload(payload, start) if not end else _extract_regions(payload, start, end, recovery)
+                got = _single_token_payload(payload, start, recovery) if not end else _extract_regions(payload, start, end, recovery)
                 if got is not None:
                     no_valid_json = got == ""
                     payload, normal, found = got, prefix, True
@@ -353,8 +358,17 @@ class JsonFamilyMachine(Machine):
             st = self.state
             if st == _HOLD:  # first: the common token, inside the payload after a start token
                 self.held.append(text)
-                if self.walker is not None:
-                    self.walker.feed(text)
+                w = self.walker
+                if w is not None:
+                    p = self._open
+                    if p is not None and w.announced and w.in_args and w.mode == _STRING and not w.held and not w.is_key and '"' not in text and "\\" not in text and text.isprintable():
+                        # an argument string's content: CallWalker.feed's fast path + Machine.preview_args inlined
+                        p.parts.append(text)
+                        ev = _new(ArgsDelta)
+                        ev.index, ev.fragment = p.index, text
+                        self.events.append(ev)
+                    else:
+                        w.feed(text)
                 return
             if st == _PROSE:
                 cut = _first_bracket(text) if self.candidate_ok else -1

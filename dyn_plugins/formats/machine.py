@@ -188,6 +188,12 @@ class Machine:
         A previewed call whose final arguments are not a JSON object (deepseek_v3_1 and harmony keep any
         JSON value, harmony even raw text) is closed as the object it was announced as."""
         self.ncalls += 1
+        if self._previews and self._previews[0].name != name:
+            # previews the decision skips (a malformed object it dropped) gave no call: close them up to the one
+            # this call continues, if there is one
+            later = [i for i, q in enumerate(self._previews) if q.name == name and arguments.startswith("".join(q.parts))]
+            for _ in range(later[0] if later else 0):
+                self.no_call()
         if self._previews:
             p = self._previews.pop(0)
             if p is self._open:

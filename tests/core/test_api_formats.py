@@ -206,6 +206,10 @@ PYTHON_TAG_CASES: list[tuple[str, list[tuple[str, dict]]]] = [
     ('<|python_tag|>{"name": "get_weather", "parameters": {"city": "Paris"}} I will report back.', [("get_weather", {"city": "Paris"})]),
     ('<|python_tag|>{"name": "get_weather", "parameters": {"city": "Paris"}}<|python_tag|>{"name": "get_time", "parameters": {"timezone": "UTC"}}',
      [("get_weather", {"city": "Paris"}), ("get_time", {"timezone": "UTC"})]),
+    # cut by max_tokens: the object the output broke off in is closed (truncated-JSON repair)
+    ('<|python_tag|>{"name": "get_weather", "parameters": {"city": "Par', [("get_weather", {"city": "Par"})]),
+    ('<|python_tag|>{"name": "get_weather", "parameters": {"city": "Paris"}}; {"name": "get_time", "parameters": {"timezone": "Asia/To',
+     [("get_weather", {"city": "Paris"}), ("get_time", {"timezone": "Asia/To"})]),
 ]
 
 
@@ -236,3 +240,13 @@ def test_engine_output_with_trimmed_stop_marker_keeps_its_call(text: str, calls:
             results.append(assemble([e for ch in text + tail for e in stream.feed(ch)] + stream.finish_output()))
         for result in results:
             assert [(c.name, json.loads(c.arguments)) for c in result.calls] == calls, (tail, result)
+
+
+def test_live_call_after_a_dropped_preview_is_not_repeated() -> None:
+    """Live mode announced a call whose object the decision drops (``NaN`` is not JSON): the announced call stays
+    (never retracted, arguments closed) and the next call is settled with its own preview, not sent twice."""
+    text = ('<|python_tag|>{"name": "search_web", "parameters": {"x": NaN}}'
+            '<|python_tag|>{"name": "get_time", "parameters": {"timezone": "UTC"}}}')
+    assert [(c.name, json.loads(c.arguments)) for c in get_format("default").parse(text, TOOLS).calls] == [("get_time", {"timezone": "UTC"})]
+    live = parse_stream("default", list(text), TOOLS)
+    assert [(c.name, json.loads(c.arguments)) for c in live.calls] == [("search_web", {}), ("get_time", {"timezone": "UTC"})]

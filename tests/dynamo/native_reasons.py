@@ -292,12 +292,14 @@ def stream_releases_jail(ctx: Context, theirs: nc.Answer, ref: nc.Answer) -> nc.
 
 
 def live_announced_call(ctx: Context) -> bool:
-    """Streaming: our live stream announced a call before it was complete (its arguments closed at the end); our
-    buffered stream (Dynamo's jail) has the same content and no more calls."""
+    """Streaming: our live stream announced a call before it was complete (its arguments closed at the end; an
+    announced call is never retracted, also when the final decision drops it); our buffered stream (Dynamo's jail)
+    has the same content, and its calls are among the live ones, in order."""
     live, buf = ctx.ours, ctx.buffered
     if ctx.mode != "sse" or live == buf or live.content.strip() != buf.content.strip():
         return False
-    return len(live.calls) >= len(buf.calls) and [n for n, _ in buf.calls] == [n for n, _ in live.calls][: len(buf.calls)]
+    announced = iter(n for n, _ in live.calls)
+    return all(any(n == m for m in announced) for n, _ in buf.calls)
 
 
 REASONS: dict[str, Transform] = {  # tried in this order: the specific ones first

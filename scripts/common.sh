@@ -77,6 +77,7 @@ run_then_prune() {
 }
 
 # each_version ENGINE LABEL VENV_SCRIPT VERSION... -- PYTEST_ARGS...: for each VERSION, the venv (VENV_SCRIPT with
+# (ONE_VERSION + the array ONE_VERSION_FILES: those test files run on that version only, --ignore'd on the others)
 # <ENGINE>_VERSION=VERSION), then its pytest PYTEST_ARGS (pruned after, see run_then_prune), with timings; fails if
 # any version failed, naming them. One loop for scripts/test_vllm.sh and scripts/test_sglang.sh.
 each_version() {
@@ -90,7 +91,11 @@ each_version() {
         venv="$(env "${engine}_VERSION=$v" "$script" | tail -1)"
         echo "=== $label $v: venv ready in $((SECONDS - start)) s" >&2
         start=$SECONDS
-        run_then_prune "$venv" "$venv/bin/pytest" "$@" || failed+=("$v")
+        local -a only=()
+        if [[ -n "${ONE_VERSION:-}" && "$v" != "$ONE_VERSION" ]]; then
+            for f in "${ONE_VERSION_FILES[@]}"; do only+=(--ignore="$f"); done
+        fi
+        run_then_prune "$venv" "$venv/bin/pytest" "$@" "${only[@]}" || failed+=("$v")
         echo "=== $label $v: suite done in $((SECONDS - start)) s" >&2
     done
     if ((${#failed[@]})); then echo "$label suites failed for: ${failed[*]}" >&2; return 1; fi

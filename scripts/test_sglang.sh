@@ -6,5 +6,8 @@ source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 versions=("${SGLANG_VERSIONS[@]}")
 [[ -z "${SGLANG_VERSION:-}" ]] || versions=("$SGLANG_VERSION")
+# The real-tokenizer matrix (~2.5 min) runs on the newest tested version only.
+ONE_VERSION="${SGLANG_VERSIONS[-1]}"
+ONE_VERSION_FILES=(tests/sglang/test_sglang_real_tokenizers.py)
 each_version SGLANG SGLang "$ROOT/scripts/venv_sglang.sh" "${versions[@]}" -- -q -m sglang -p no:cacheprovider \
     -W ignore::DeprecationWarning -W ignore::UserWarning tests/sglang "$@"

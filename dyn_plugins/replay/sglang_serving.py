@@ -6,7 +6,7 @@ The scripted manager tokenizes a recorded model output with a local tokenizer (b
 does: one dict per step (``tokens_per_step`` tokens, SGLang's ``stream_interval``) with the cumulative text
 when streaming, one dict at the end otherwise. The text comes from SGLang's own detokenizer code
 (``DetokenizerManager``'s incremental decode: partial UTF-8 held back, the request's resolved
-``skip_special_tokens``, a matched stop token trimmed) where that release has it.
+``skip_special_tokens``, a matched stop token trimmed).
 Used by the SGLang tests and by ``dyn-plugins demo --engine sglang``.
 """
 
@@ -94,23 +94,8 @@ def detokenize(tokenizer: Any, ids: list[int], step: int, finish: dict[str, Any]
     """(tokens so far, new text, last?) per step of ``step`` tokens, decoded as SGLang's detokenizer does."""
     step = max(step, 1)
     bounds = list(range(step, len(ids), step)) + [len(ids)]
-    try:
-        from sglang.srt.managers.detokenizer_manager import DetokenizerManager
-    except ImportError:
-        DetokenizerManager = None  # noqa: N806
-    if DetokenizerManager is None or not hasattr(DetokenizerManager, "_decode_batch_token_id_output"):
-        # an SGLang release without that decode step: hold back partial characters ourselves
-        sent = ""
-        for end in bounds:
-            last = end == len(ids)
-            trim = last and isinstance(finish.get("matched"), int) and ids[-1] == finish["matched"]
-            upto = ids[: end - 1] if trim else ids[:end]
-            full = tokenizer.decode(upto, skip_special_tokens=skip)
-            if not last:  # an incomplete character at the end waits for its remaining bytes
-                full = full.rstrip("\ufffd")
-            yield end, full[len(sent):], last
-            sent = full
-        return
+    from sglang.srt.managers.detokenizer_manager import DetokenizerManager  # its decode step: 0.5.21 and 0.5.23
+
     detok = object.__new__(DetokenizerManager)
     detok.decode_status = {}
     detok.vocab_size = len(tokenizer)

@@ -24,11 +24,10 @@ and so do we, in both modes.
 from __future__ import annotations
 
 from .base import Format
-from .jsonstream import _STRING, JsonCompactor
+from .jsonstream import JsonCompactor
 from .jsontext import dumps_compact, try_loads
-from .machine import WS, Machine, _new
+from .machine import WS, Machine, RawSink
 from .tools import ToolIndex
-from .types import ArgsDelta
 
 CALLS_BEGIN = "<｜tool▁calls▁begin｜>"
 CALLS_END = "<｜tool▁calls▁end｜>"
@@ -70,22 +69,18 @@ class DeepseekV31Machine(Machine):
         self.args: JsonCompactor | None = None  # live mode, after the block's first separator
         self.named = False  # the block's first separator seen
 
+    def live_sink(self) -> RawSink | None:
+        if self.state == _BLOCK and self.args is not None and self.args.plain_string():
+            return self.raw_sink(self.body, escape=False)
+        return None
+
     def on_text(self, text: str) -> None:
         if self.state == _PROSE:
             self.prose(text)
         elif self.state == _BLOCK:
             self.body.append(text)
-            a = self.args
-            if a is not None:
-                p = self._open
-                if p is not None and a.mode == _STRING and not a.is_key and not a._skip_ws and not a.diverged and '"' not in text and "\\" not in text and text.isprintable():
-                    # plain string content (JsonCompactor.push's fast path) + Machine.preview_args, inlined: two frames less
-                    p.parts.append(text)
-                    ev = _new(ArgsDelta)
-                    ev.index, ev.fragment = p.index, text
-                    self.events.append(ev)
-                else:
-                    self.preview_args(a.push(text))
+            if self.args is not None:
+                self.preview_args(self.args.push(text))
 
     def _stream_args(self, text: str) -> None:
         assert self.args is not None

@@ -34,9 +34,8 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 
 from .base import Format
 from .jsontext import dumps_compact, try_loads
-from .machine import WS, Machine, _new
+from .machine import WS, Machine, RawSink
 from .tools import ToolIndex
-from .types import ArgsDelta
 
 _P = "<｜DSML｜"
 INVOKE = _P + "invoke name="
@@ -114,15 +113,12 @@ class LiveParams:
             if rest:
                 self._value(rest)
         elif self.state == _PVALUE:
-            if self.string and not self.lead and not self.stopped:  # the common case, inlined
-                body = text.rstrip(WS)
-                if body:
-                    self.machine.preview_args(encode_basestring(self.ws + body)[1:-1])
-                    self.ws = text[len(body) :]
-                else:
-                    self.ws += text
-            else:
-                self._value(text)
+            self._value(text)
+
+    def streams_text(self) -> bool:
+        """Inside a string value past its leading whitespace, none held: a chunk goes out escaped, its trailing
+        whitespace held (``_value``), which :class:`~.machine.RawSink` does without this object."""
+        return self.state == _PVALUE and self.string and not self.lead and not self.stopped and not self.ws
 
     def marker(self, marker: int, literal: str) -> None:
         if self.state == _PVALUE:
@@ -188,25 +184,18 @@ class DsmlMachine(Machine):
         self.args: LiveParams | None = None  # live mode: the announced call's parameters
         self.heading = False  # live mode: reading ``"NAME">`` of the open invoke
 
+    def live_sink(self) -> RawSink | None:
+        if self.state == _INVOKE and self.args is not None and self.args.streams_text():
+            return self.raw_sink(self.body, escape=True, trail=WS)
+        return None
+
     def on_text(self, text: str) -> None:
         if self.state == _PROSE:
             self.prose(text)
         elif self.state == _INVOKE:
             self.body.append(text)
-            a = self.args
-            if a is not None:
-                p = self._open
-                body = text.rstrip(WS)
-                if p is not None and body and a.state == _PVALUE and a.string and not a.lead and not a.stopped:
-                    # a string parameter's text: LiveArgs.text's common case + Machine.preview_args, inlined
-                    fragment = encode_basestring(a.ws + body)[1:-1]
-                    a.ws = text[len(body) :]
-                    p.parts.append(fragment)
-                    ev = _new(ArgsDelta)
-                    ev.index, ev.fragment = p.index, fragment
-                    self.events.append(ev)
-                else:
-                    a.text(text)
+            if self.args is not None:
+                self.args.text(text)
             elif self.heading:
                 self._head()
 

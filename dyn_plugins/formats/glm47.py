@@ -37,8 +37,7 @@ from .base import Format
 from .jsonstream import JsonTokens
 from .jsontext import dumps_compact
 from .lexer import entity_hold
-from .machine import WS, Machine, _new
-from .types import ArgsDelta
+from .machine import WS, Machine, RawSink
 from .tools import ToolIndex
 
 TC, TCE, AK, AKE, AV, AVE = range(6)
@@ -145,10 +144,7 @@ class LiveArgs:
     def text(self, text: str) -> None:
         st = self.state
         if st == _VALUE:
-            if self.how == _STRING and not self.held and "&" not in text and not self.stopped:
-                self.machine.preview_args(encode_basestring(text)[1:-1])  # the common case, inlined
-            else:
-                self._value(text)
+            self._value(text)
         elif st == _KEY:
             if "<" in text:
                 self.state = _SEEK
@@ -156,6 +152,11 @@ class LiveArgs:
                 self.key.append(text)
         elif st == _KEY_END:
             self.state = _SEEK
+
+    def streams_text(self) -> bool:
+        """Inside a string value with nothing held: a chunk without ``&`` or a marker goes out escaped as it is
+        (``_value``'s first branch), which :class:`~.machine.RawSink` does without this object."""
+        return self.state == _VALUE and self.how == _STRING and not self.held and not self.stopped
 
     def marker(self, marker: int) -> None:
         st = self.state
@@ -286,22 +287,17 @@ class Glm47Machine(Machine):
         st = self.state
         if st in (_BLOCK, _BARE):
             self.body.append(text)
-            args = self.args
-            if args is not None:
-                p = self._open
-                if args.state == _VALUE and args.how == _STRING and p is not None and not args.held and not args.stopped and "&" not in text:
-                    # the common live token, LiveArgs.text + Machine.preview_args inlined (two frames less)
-                    fragment = encode_basestring(text)[1:-1]
-                    p.parts.append(fragment)
-                    ev = _new(ArgsDelta)
-                    ev.index, ev.fragment = p.index, fragment
-                    self.events.append(ev)
-                else:
-                    args.text(text)
+            if self.args is not None:
+                self.args.text(text)
         elif st == _DROP:
             return
         else:
             self._words(text)
+
+    def live_sink(self) -> RawSink | None:
+        if self.state in (_BLOCK, _BARE) and self.args is not None and self.args.streams_text():
+            return self.raw_sink(self.body, escape=True, stop="&")
+        return None
 
     def _out(self, text: str) -> None:
         if self.state == _PROSE and text:

@@ -29,11 +29,10 @@ from __future__ import annotations
 import re
 
 from .base import Format
-from .jsonstream import _STRING, JsonCompactor
+from .jsonstream import JsonCompactor
 from .jsontext import dumps_compact, try_loads
-from .machine import WS, Machine, _new
+from .machine import WS, Machine, RawSink
 from .tools import ToolIndex
-from .types import ArgsDelta
 
 MARKERS = ("<|start|>", "<|channel|>", "<|message|>", "<|constrain|>", "<|end|>", "<|call|>", "<|return|>")
 _START, _CHANNEL, _MESSAGE, _CONSTRAIN, _END, _CALL, _RETURN = range(7)
@@ -103,6 +102,11 @@ class HarmonyMachine(Machine):
         self.args: JsonCompactor | None = None  # live mode: the announced call's arguments
 
     # -- text -------------------------------------------------------------------------------------
+    def live_sink(self) -> RawSink | None:
+        if self.state == _CONTENT and self.kind in (_CALL_ARGS, _HIDDEN_JSON) and self.args is not None and self.args.plain_string():
+            return self.raw_sink(self.content, escape=False)
+        return None
+
     def on_text(self, text: str) -> None:
         st = self.state
         if st == _OUTSIDE:
@@ -124,17 +128,8 @@ class HarmonyMachine(Machine):
                 self.had_reasoning = True
             elif kind in (_CALL_ARGS, _HIDDEN_JSON):
                 self.content.append(text)
-                a = self.args
-                if a is not None:
-                    p = self._open
-                    if p is not None and a.mode == _STRING and not a.is_key and not a._skip_ws and not a.diverged and '"' not in text and "\\" not in text and text.isprintable():
-                        # plain string content (JsonCompactor.push's fast path) + Machine.preview_args, inlined: two frames less
-                        p.parts.append(text)
-                        ev = _new(ArgsDelta)
-                        ev.index, ev.fragment = p.index, text
-                        self.events.append(ev)
-                    else:
-                        self.preview_args(a.push(text))
+                if self.args is not None:
+                    self.preview_args(self.args.push(text))
 
     # -- markers ----------------------------------------------------------------------------------
     def on_marker(self, marker: int) -> None:

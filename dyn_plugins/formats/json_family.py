@@ -33,8 +33,7 @@ from typing import Any
 from . import jsontext
 from .jsonstream import _STRING, JsonTokens
 from .jsontext import JsonScanner
-from .machine import WS, Machine, _new
-from .types import ArgsDelta
+from .machine import WS, Machine, RawSink
 from .tools import ToolIndex
 
 Calls = list[tuple[str, str]]
@@ -252,9 +251,14 @@ class CallWalker(JsonTokens):
         self.in_args = False
         self.args_level = 0
 
+    def plain_args(self) -> bool:
+        """Inside a string of an announced call's arguments: plain text (no quote, backslash or control
+        character) streams as it is (``feed``'s fast path, and the machine's :class:`~.machine.RawSink`)."""
+        return self.announced and self.in_args and self.mode == _STRING and not self.held and not self.is_key
+
     def feed(self, text: str) -> None:
         # the common case, a piece of an argument string's content, passes straight through
-        if self.announced and self.in_args and self.mode == _STRING and not self.held and not self.is_key and text.isprintable() and '"' not in text and "\\" not in text:
+        if self.plain_args() and text.isprintable() and '"' not in text and "\\" not in text:
             self.machine.preview_args(text)
             return
         super().feed(text)
@@ -353,22 +357,18 @@ class JsonFamilyMachine(Machine):
         self.scanner = JsonScanner()
         self.walker: CallWalker | None = None  # live mode: previews of the payload being read
 
+    def live_sink(self) -> RawSink | None:
+        if self.state == _HOLD and self.walker is not None and self.walker.plain_args():
+            return self.raw_sink(self.held, escape=False)
+        return None
+
     def on_text(self, text: str) -> None:
         while text:
             st = self.state
             if st == _HOLD:  # first: the common token, inside the payload after a start token
                 self.held.append(text)
-                w = self.walker
-                if w is not None:
-                    p = self._open
-                    if p is not None and w.announced and w.in_args and w.mode == _STRING and not w.held and not w.is_key and '"' not in text and "\\" not in text and text.isprintable():
-                        # an argument string's content: CallWalker.feed's fast path + Machine.preview_args inlined
-                        p.parts.append(text)
-                        ev = _new(ArgsDelta)
-                        ev.index, ev.fragment = p.index, text
-                        self.events.append(ev)
-                    else:
-                        w.feed(text)
+                if self.walker is not None:
+                    self.walker.feed(text)
                 return
             if st == _PROSE:
                 cut = _first_bracket(text) if self.candidate_ok else -1

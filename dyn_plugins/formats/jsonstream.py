@@ -360,9 +360,14 @@ class JsonCompactor(JsonTokens):
         self.key: list[str] = []
         self.diverged = False
 
+    def plain_string(self) -> bool:
+        """Inside a value string, where plain text (no quote, backslash or control character) re-serialises as
+        itself: :meth:`push`'s fast path, and :class:`~.machine.RawSink`'s condition in the formats using this."""
+        return self.mode == _STRING and not self.is_key and not self._skip_ws and not self.diverged
+
     def push(self, text: str) -> str:
         """Feed ``text`` and return the output it completes (the common case, string content, is fast)."""
-        if self.mode == _STRING and not self.is_key and not self._skip_ws and not self.diverged and text.isprintable() and '"' not in text and "\\" not in text:
+        if self.plain_string() and text.isprintable() and '"' not in text and "\\" not in text:
             return text  # plain string content re-serialises as itself
         self.feed(text)
         return self.take()

@@ -29,6 +29,8 @@ dropped; one that more text follows stays text.
 from __future__ import annotations
 
 import logging
+import re
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import ClassVar
 
 from .jsonstream import close_json
@@ -43,6 +45,12 @@ logger = logging.getLogger("dyn_plugins")
 #: ``ev = _new(Cls); ev.field = ...``: the same dataclass instance as ``Cls(...)`` without a Python-level
 #: ``__init__`` frame, which is a measurable share of a live token's cost (``benchmarks/calls.py``).
 _new = object.__new__
+
+#: JSON string content whose escapes every format re-serialises as written (json.dumps' own spellings): a
+#: :class:`RawSink` chunk in raw mode passes as itself only if it is this (``\u`` and ``\/`` take the format's code)
+_STRING_TEXT = re.compile(r'(?:[^"\\\x00-\x1f]|\\["\\bfnrt])+')  # one way to match each character: linear
+#: the same, ending in the backslash of an escape the chunk cuts
+_STRING_TEXT_OPEN = re.compile(r'(?:[^"\\\x00-\x1f]|\\["\\bfnrt])*\\')
 
 #: End-of-turn token texts of the model families our formats serve (Llama 3, DeepSeek, ChatML, GPT-2 style).
 END_OF_TURN: tuple[str, ...] = ("<|eot_id|>", "<|eom_id|>", "<|end_of_text|>", "<|endoftext|>", "<|im_end|>", "<｜end▁of▁sentence｜>")
@@ -64,6 +72,7 @@ class Machine:
         #: marker ids from here on are END_OF_TURN tokens (those that do not clash with the format's own)
         self._eot_base = len(own)
         self.lexer = MarkerLexer(own + tuple(t for t in END_OF_TURN if not any(t in m or m in t for m in own)))
+        self._first = self.lexer.first_char
         #: an end-of-turn token seen, plus the whitespace after it: dropped at the end, text if more follows
         self._eot = ""
         self.events: list[Event] = []
@@ -77,16 +86,46 @@ class Machine:
         self._open: _Preview | None = None
         self._at_start = True
         self._ws: list[str] = []
+        #: live mode: where plain argument text of the open call goes without the format's code (see RawSink)
+        self.sink: RawSink | None = None
 
     # -- driver -----------------------------------------------------------------------------------
     def feed(self, text: str) -> list[Event]:
         """One chunk in, its events out. Never raises into the engine: should the format code fail on
         some input (a bug), this chunk and the rest of the output pass through as text, logged once."""
-        if self.failed:
-            return [TextDelta(text)] if text else []
         try:
+            sink = self.sink  # None once the machine failed
+            if sink is not None:
+                if text and self._first not in text and sink.stop not in text:
+                    # the common live token, plain argument text of the open call: no format code runs (RawSink)
+                    fragment: str | None = None
+                    if sink.escape:
+                        raw = sink.held + text
+                        if sink.trail:  # trailing whitespace waits until more text follows
+                            body = raw.rstrip(sink.trail)
+                            raw, sink.held = body, raw[len(body) :]
+                        fragment = encode_basestring(raw)[1:-1] if raw else ""
+                    elif text.isprintable():
+                        raw = sink.held + text
+                        if ("\\" not in raw and '"' not in raw) or _STRING_TEXT.fullmatch(raw) is not None:
+                            fragment, sink.held = raw, ""
+                        elif raw[-1] == "\\" and _STRING_TEXT_OPEN.fullmatch(raw) is not None:
+                            raw = fragment = raw[:-1]  # an escape the chunk cuts: its backslash waits for the next chunk
+                            sink.held = "\\"
+                    if fragment:
+                        sink.raw.append(raw)
+                        sink.parts.append(fragment)
+                        ev = _new(ArgsDelta)
+                        ev.index, ev.fragment = sink.index, fragment
+                        return [ev]
+                    if fragment is not None:
+                        return []
+                if sink.held:  # the format's code takes this chunk: what the sink held goes first
+                    text, sink.held = sink.held + text, ""
+            elif self.failed:
+                return [TextDelta(text)] if text else []
             lexer = self.lexer
-            first = lexer.first_char
+            first = self._first
             if text and not lexer.held and not self._eot and ((first not in text) if first else lexer.first_re.search(text) is None):
                 self.on_text(text)  # no marker can start here: the common token, without the lexer's list
             else:
@@ -99,6 +138,7 @@ class Machine:
                         on_text(tok)
                     else:
                         self.on_marker(tok)
+            self.sink = self.live_sink() if self._open is not None and not lexer.held and not self._eot else None
         except Exception:
             self._fail()
             return [TextDelta(text)] if text else []
@@ -107,8 +147,10 @@ class Machine:
 
     def finish(self) -> list[Event]:
         """End of the message: what is still held back, and the settling of open calls."""
+        head = self.feed("") if self.sink is not None and self.sink.held else []  # what the sink held, first
+        self.sink = None
         if self.failed:
-            return []
+            return head
         try:
             for tok in self.lexer.finish():
                 self._end_of_turn(tok) if self._eot else self._dispatch(tok)
@@ -119,9 +161,9 @@ class Machine:
             self._ws.clear()
         except Exception:
             self._fail()
-            return []
+            return head
         out, self.events = self.events, []
-        return out
+        return head + out if head else out
 
     def safe_call_pending(self) -> bool:
         """:meth:`call_pending`, False once the machine failed or if it fails here."""
@@ -135,6 +177,7 @@ class Machine:
 
     def _fail(self) -> None:
         self.failed = True
+        self.sink = None
         self.events = []
         logger.exception("dyn-plugins: %s parser failed; passing the rest of the output through as text", self.format_name)
 
@@ -170,6 +213,18 @@ class Machine:
 
     def on_end(self) -> None:
         """End of the message: resolve whatever is still open."""
+
+    def live_sink(self) -> RawSink | None:
+        """Live mode, after a chunk went through the format's code while a call's object is open: the
+        :class:`RawSink` for the next chunks if the format is inside plain argument text, else None."""
+        return None
+
+    def raw_sink(self, raw: list[str], *, escape: bool, stop: str = "", trail: str = "") -> RawSink | None:
+        """A :class:`RawSink` into the open call (None if none is open); see RawSink for the fields."""
+        p = self._open
+        if p is None:
+            return None
+        return RawSink(raw, p.parts, p.index, escape, stop or self._first, trail)
 
     def call_pending(self) -> bool:
         """True when the output stopped inside a complete call that only lacks its stop marker."""
@@ -292,6 +347,35 @@ def _is_object(arguments: str) -> bool:
         return False
     ok, value = try_loads(arguments)
     return ok and isinstance(value, dict)
+
+
+class RawSink:
+    """Live mode: a chunk of plain argument text, the bulk of a long call, taken by :meth:`Machine.feed` itself.
+
+    A format hands one out (:meth:`Machine.live_sink`) while its own code would do nothing with a chunk that
+    holds no marker start and no ``stop`` but append it to ``raw`` (the text the final parse reads) and stream
+    it as argument text of the open call. The fragment is the chunk as JSON string content (``escape``: a text
+    value, e.g. glm47's ``<arg_value>``) or the chunk itself (raw mode: JSON inside a string, with no control
+    character or unescaped quote and escapes only as ``json.dumps`` writes them, ``_STRING_TEXT``). What can
+    still change is ``held``: trailing ``trail`` characters (whitespace a format trims at the value's end) or,
+    in raw mode, the backslash of an escape the chunk cuts; the next chunk takes it along. Any other chunk goes
+    to the format's code (with ``held`` in front), which then decides the sink afresh: no state is kept twice,
+    and the common token costs one frame instead of the format's two to four.
+    """
+
+    __slots__ = ("raw", "parts", "index", "escape", "stop", "trail", "held")
+
+    def __init__(self, raw: list[str], parts: list[str], index: int, escape: bool, stop: str, trail: str) -> None:
+        self.raw = raw
+        self.parts = parts
+        self.index = index
+        self.escape = escape
+        #: a character that sends the chunk to the format's code (the marker start again when none is needed)
+        self.stop = stop
+        #: escape mode: characters held back at a chunk's end until more text follows (e.g. whitespace)
+        self.trail = trail
+        #: text not yet sent: trailing ``trail`` characters, or a raw-mode escape's backslash
+        self.held = ""
 
 
 class _Preview:

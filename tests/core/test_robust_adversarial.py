@@ -103,6 +103,26 @@ def test_huge_string_argument(fmt: str) -> None:
         assert streamed == result
 
 
+_ESCAPED_UNIT = 'say \\"hi\\" \\\\ tab\\t line\\n café\\u00e9 a\\/b 東京 '
+HUGE_ESCAPED = _ESCAPED_UNIT * (MB // len(_ESCAPED_UNIT) + 1)  # JSON string content, every escape kind, whole units
+
+
+@pytest.mark.parametrize("size", [3, 4096])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_huge_escaped_string_argument(fmt: str, size: int) -> None:
+    """A 1 MB string argument full of JSON escapes (quotes, backslashes, ``\\u``, ``\\/``), streamed in small and
+    large chunks: live streaming checks each chunk's escapes before passing it straight through, and a chunk it
+    turns away (a ``\\u`` escape) must cost linear time too, whatever its length."""
+    text = sample_text(fmt, "single").replace("Paris", HUGE_ESCAPED)
+    result, t_parse = timed(get_format(fmt).parse, text, TOOLS)
+    assert t_parse < PARSE_BOUND_S, t_parse
+    assert [c.name for c in result.calls] == ["get_weather"]
+    for buffered in (True, False):
+        streamed, t_stream = timed(stream, fmt, text, size, TOOLS, buffered)
+        assert t_stream < STREAM_BOUND_S, (buffered, t_stream)
+        assert streamed == result
+
+
 LONG_WORD = ("get_weather_" + "a1b2c3" * (MB // 6))[:MB]  # one identifier-like word: no space, no marker
 
 
